@@ -1,0 +1,98 @@
+//! Test helpers shared by ferry's chapters and engine.
+//!
+//! Privileged tests (namespaces, mounts, cgroups, netlink) cannot run everywhere. They call
+//! [`require`] first: when a requirement is missing the test is *skipped loudly* (a line on stderr
+//! saying what is missing), unless `FERRY_REQUIRE_PRIVILEGED=1` is set — as in CI and in the VM —
+//! where a missing requirement fails the test instead, so a green run proves the tests ran.
+
+use std::path::Path;
+
+/// The environment variable that turns a skip into a failure.
+pub const REQUIRE_ENV: &str = "FERRY_REQUIRE_PRIVILEGED";
+
+/// Something a privileged test needs from the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Effective uid 0 with the capabilities a container runtime uses.
+    Root,
+    /// The kernel can create new namespaces of every kind ferry uses.
+    Namespaces,
+    /// OverlayFS is available (listed in /proc/filesystems).
+    Overlay,
+    /// A cgroup hierarchy ferry can create children in (v1 memory controller or v2 with controllers).
+    Cgroups,
+}
+
+impl Need {
+    /// Why the requirement is not met, or `None` when it is.
+    pub fn missing(self) -> Option<String> {
+        match self {
+            Need::Root => (unsafe { libc::geteuid() } != 0).then(|| "not running as root".into()),
+            Need::Namespaces => ["uts", "pid", "mnt", "ipc", "net"]
+                .iter()
+                .find(|ns| !Path::new(&format!("/proc/self/ns/{ns}")).exists())
+                .map(|ns| format!("kernel has no {ns} namespace")),
+            Need::Overlay => {
+                let fs = std::fs::read_to_string("/proc/filesystems").unwrap_or_default();
+                (!fs.contains("overlay")).then(|| "kernel has no overlay filesystem".into())
+            }
+            Need::Cgroups => {
+                let v1 = Path::new("/sys/fs/cgroup/memory/memory.limit_in_bytes").exists();
+                let v2 = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
+                    .map(|c| c.contains("memory"))
+                    .unwrap_or(false);
+                (!v1 && !v2).then(|| "no cgroup v1 memory controller and no cgroup v2 memory controller".into())
+            }
+        }
+    }
+}
+
+/// Checks every requirement of a privileged test.
+///
+/// Returns `true` when the test can run. When something is missing it prints
+/// `SKIPPED <test>: <reason>` and returns `false`, or panics when `FERRY_REQUIRE_PRIVILEGED=1`.
+///
+/// ```ignore
+/// if !ferry_testkit::require("hostname_is_isolated", &[Need::Root, Need::Namespaces]) { return; }
+/// ```
+pub fn require(test: &str, needs: &[Need]) -> bool {
+    let reasons: Vec<String> = needs.iter().filter_map(|n| n.missing()).collect();
+    if reasons.is_empty() {
+        return true;
+    }
+    let reason = reasons.join("; ");
+    if required() {
+        panic!("{test}: {reason}, and {REQUIRE_ENV}=1 forbids skipping");
+    }
+    eprintln!("SKIPPED {test}: {reason} (set {REQUIRE_ENV}=1 to make this a failure)");
+    false
+}
+
+/// Whether skipping privileged tests is forbidden in this run.
+pub fn required() -> bool {
+    std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1")
+}
+
+/// A fresh, empty ferry state root that is removed (with everything below it) when dropped.
+///
+/// Every privileged test runs ferry with its own state root so tests never see each other's
+/// containers or images and leave nothing behind.
+pub fn state_root() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("ferry-test-")
+        .tempdir()
+        .expect("create a temporary state root")
+}
+
+/// Counts the mounts in this mount namespace whose mount point lies below `dir`.
+///
+/// Tests use it to prove a container left no mount behind.
+pub fn mounts_below(dir: &Path) -> usize {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let dir = dir.to_string_lossy();
+    mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter(|mp| mp.starts_with(dir.as_ref()))
+        .count()
+}
