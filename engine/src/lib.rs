@@ -1,1 +1,19 @@
+//! ferry: a small container engine that re-implements Docker, one kernel mechanism at a time.
+//!
+//! The crate is a library first: the `ferry` binary (`src/main.rs`, module [`cli`]) only parses
+//! arguments and prints, and everything it does is a call into the modules below, so tests, benches
+//! and the book use the same code.
+//!
+//! | module | mechanism | book chapter |
+//! |---|---|---|
+//! | [`runtime`] | namespaces (clone), pivot_root, /proc /dev /sys, exec as PID 1 | 1 |
+//! | [`image`] | the image store, `import`, the embedded toolbox image | 1, 3 |
+//! | [`container`] | container ids and on-disk state | 1, 5 |
 
+pub mod cli;
+pub mod container;
+pub mod error;
+pub mod image;
+pub mod runtime;
+
+pub use error::{Error, Result};

@@ -41,7 +41,9 @@ impl Need {
                 let v2 = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
                     .map(|c| c.contains("memory"))
                     .unwrap_or(false);
-                (!v1 && !v2).then(|| "no cgroup v1 memory controller and no cgroup v2 memory controller".into())
+                (!v1 && !v2).then(|| {
+                    "no cgroup v1 memory controller and no cgroup v2 memory controller".into()
+                })
             }
         }
     }
