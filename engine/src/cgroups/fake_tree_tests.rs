@@ -1,0 +1,454 @@
+//! Unprivileged tests of [`ContainerCgroup`] on fake cgroup trees: plain directories in a temp dir
+//! laid out like `/sys/fs/cgroup` on v1 and v2. They prove which file gets which value; what the
+//! kernel does with those values is proved by `privileged_tests`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use nix::unistd::Pid;
+use tempfile::TempDir;
+
+use super::*;
+
+const MIB: u64 = 1 << 20;
+
+fn read(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn write(path: impl AsRef<Path>, content: &str) {
+    fs::write(path, content).unwrap();
+}
+
+/// A v1 tree: `<tmp>/{memory,cpu,cpuacct,pids,freezer}`, with swap accounting when asked.
+fn fake_v1(swap_accounting: bool) -> (TempDir, Hierarchy) {
+    let tmp = tempfile::tempdir().unwrap();
+    for controller in Controller::ALL {
+        fs::create_dir(tmp.path().join(controller.name())).unwrap();
+    }
+    if swap_accounting {
+        write(
+            tmp.path().join("memory/memory.memsw.limit_in_bytes"),
+            "9223372036854771712\n",
+        );
+    }
+    let hierarchy = Hierarchy::at(tmp.path(), CgroupVersion::V1);
+    (tmp, hierarchy)
+}
+
+/// A v2 tree whose root offers `controllers`, with ferry's parent already there (as after a first
+/// container) and swap accounting on.
+fn fake_v2(controllers: &str, root_enabled: &str) -> (TempDir, Hierarchy) {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path().join("cgroup.controllers"), controllers);
+    write(tmp.path().join("cgroup.subtree_control"), root_enabled);
+    fs::create_dir(tmp.path().join(PARENT)).unwrap();
+    write(tmp.path().join("ferry/cgroup.subtree_control"), "");
+    write(tmp.path().join("ferry/memory.swap.max"), "max\n");
+    let hierarchy = Hierarchy::at(tmp.path(), CgroupVersion::V2);
+    (tmp, hierarchy)
+}
+
+fn v1_dir(tmp: &TempDir, controller: &str) -> PathBuf {
+    tmp.path().join(controller).join("ferry/c1")
+}
+
+fn all_limits() -> Resources {
+    Resources {
+        memory: Some(30 * MIB),
+        memory_swap: None,
+        cpu_quota: Some(CpuQuota::from_cpus(0.5)),
+        cpu_shares: Some(1024),
+        pids_limit: Some(64),
+    }
+}
+
+#[test]
+fn v1_create_makes_the_container_directory_in_every_controller() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let expected: Vec<PathBuf> = ["memory", "cpu", "cpuacct", "pids", "freezer"]
+        .iter()
+        .map(|c| v1_dir(&tmp, c))
+        .collect();
+    assert_eq!(cg.paths(), expected);
+    assert!(expected.iter().all(|d| d.is_dir()));
+}
+
+#[test]
+fn v1_limits_are_written_to_the_v1_files() {
+    let (tmp, h) = fake_v1(true);
+    ContainerCgroup::create(&h, PARENT, "c1", &all_limits()).unwrap();
+    let memory = v1_dir(&tmp, "memory");
+    assert_eq!(read(memory.join("memory.limit_in_bytes")), "31457280");
+    assert_eq!(
+        read(memory.join("memory.memsw.limit_in_bytes")),
+        "62914560",
+        "Docker's default: twice memory"
+    );
+    let cpu = v1_dir(&tmp, "cpu");
+    assert_eq!(read(cpu.join("cpu.cfs_period_us")), "100000");
+    assert_eq!(read(cpu.join("cpu.cfs_quota_us")), "50000");
+    assert_eq!(read(cpu.join("cpu.shares")), "1024");
+    assert_eq!(read(v1_dir(&tmp, "pids").join("pids.max")), "64");
+}
+
+#[test]
+fn v1_explicit_unlimited_swap_is_minus_one() {
+    let (tmp, h) = fake_v1(true);
+    let r = Resources {
+        memory: Some(30 * MIB),
+        memory_swap: Some(-1),
+        ..Resources::default()
+    };
+    ContainerCgroup::create(&h, PARENT, "c1", &r).unwrap();
+    assert_eq!(
+        read(v1_dir(&tmp, "memory").join("memory.memsw.limit_in_bytes")),
+        "-1"
+    );
+}
+
+#[test]
+fn v1_without_swap_accounting_writes_no_memsw_limit() {
+    let (tmp, h) = fake_v1(false);
+    ContainerCgroup::create(&h, PARENT, "c1", &all_limits()).unwrap();
+    assert!(!v1_dir(&tmp, "memory")
+        .join("memory.memsw.limit_in_bytes")
+        .exists());
+}
+
+#[test]
+fn unset_limits_write_no_file() {
+    let (tmp, h) = fake_v1(true);
+    ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer"] {
+        let files = fs::read_dir(v1_dir(&tmp, controller)).unwrap().count();
+        assert_eq!(files, 0, "{controller} got a file");
+    }
+}
+
+#[test]
+fn zero_or_negative_pids_limit_is_written_as_max() {
+    for limit in [0, -1] {
+        let (tmp, h) = fake_v1(false);
+        let r = Resources {
+            pids_limit: Some(limit),
+            ..Resources::default()
+        };
+        ContainerCgroup::create(&h, PARENT, "c1", &r).unwrap();
+        assert_eq!(read(v1_dir(&tmp, "pids").join("pids.max")), "max");
+    }
+}
+
+#[test]
+fn v1_add_process_writes_the_pid_into_every_hierarchy() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    cg.add_process(Pid::from_raw(4242)).unwrap();
+    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer"] {
+        assert_eq!(
+            read(v1_dir(&tmp, controller).join("cgroup.procs")),
+            "4242",
+            "{controller}"
+        );
+    }
+    assert_eq!(cg.pids().unwrap(), vec![Pid::from_raw(4242)]);
+}
+
+#[test]
+fn v1_oom_kill_is_read_from_oom_control() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let control = v1_dir(&tmp, "memory").join("memory.oom_control");
+    write(&control, "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    write(v1_dir(&tmp, "memory").join("memory.failcnt"), "17\n");
+    assert!(
+        !cg.oom_killed().unwrap(),
+        "a limit hit is not a kill when the kernel counts kills"
+    );
+    write(&control, "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+    assert!(cg.oom_killed().unwrap());
+}
+
+#[test]
+fn v1_without_an_oom_kill_counter_falls_back_to_failcnt() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let memory = v1_dir(&tmp, "memory");
+    write(
+        memory.join("memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\n",
+    );
+    write(memory.join("memory.failcnt"), "0\n");
+    assert!(!cg.oom_killed().unwrap());
+    write(memory.join("memory.failcnt"), "3\n");
+    assert!(cg.oom_killed().unwrap());
+}
+
+#[test]
+fn v1_fallback_counts_memsw_limit_hits_when_swap_is_accounted() {
+    let (tmp, h) = fake_v1(true);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let memory = v1_dir(&tmp, "memory");
+    write(
+        memory.join("memory.oom_control"),
+        "oom_kill_disable 0\nunder_oom 0\n",
+    );
+    write(memory.join("memory.failcnt"), "0\n");
+    write(memory.join("memory.memsw.failcnt"), "0\n");
+    assert!(!cg.oom_killed().unwrap());
+    write(memory.join("memory.memsw.failcnt"), "5\n");
+    assert!(
+        cg.oom_killed().unwrap(),
+        "memory+swap reached its limit first"
+    );
+}
+
+#[test]
+fn v1_stats_read_usage_limit_cpu_time_and_pids() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let memory = v1_dir(&tmp, "memory");
+    write(memory.join("memory.usage_in_bytes"), "1048576\n");
+    write(memory.join("memory.limit_in_bytes"), "31457280\n");
+    write(v1_dir(&tmp, "cpuacct").join("cpuacct.usage"), "123456789\n");
+    write(v1_dir(&tmp, "pids").join("pids.current"), "3\n");
+    let expected = Stats {
+        memory_usage: 1048576,
+        memory_limit: Some(31457280),
+        cpu_usage_ns: 123456789,
+        pids_current: 3,
+    };
+    assert_eq!(cg.stats().unwrap(), expected);
+    write(
+        memory.join("memory.limit_in_bytes"),
+        "9223372036854771712\n",
+    );
+    assert_eq!(
+        cg.stats().unwrap().memory_limit,
+        None,
+        "v1's largest value means no limit"
+    );
+}
+
+#[test]
+fn v1_freeze_and_thaw_write_the_freezer_state() {
+    let (tmp, h) = fake_v1(false);
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let state = v1_dir(&tmp, "freezer").join("freezer.state");
+    cg.freeze().unwrap();
+    assert_eq!(read(&state), "FROZEN");
+    cg.thaw().unwrap();
+    assert_eq!(read(&state), "THAWED");
+}
+
+#[test]
+fn missing_v1_controller_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mounts = [(Controller::Memory, tmp.path().join("memory"))].into();
+    let err = ContainerCgroup::create(
+        &Hierarchy::V1 { mounts },
+        PARENT,
+        "c1",
+        &Resources::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cgroup cpu controller is not available"),
+        "{err}"
+    );
+    assert!(
+        !tmp.path().join("memory/ferry").exists(),
+        "nothing is created"
+    );
+}
+
+#[test]
+fn create_refuses_an_existing_container_cgroup_and_leaves_it_alone() {
+    let (tmp, h) = fake_v1(false);
+    fs::create_dir_all(v1_dir(&tmp, "pids")).unwrap();
+    let err = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap_err();
+    assert!(
+        matches!(err, CgroupError::AlreadyExists { ref path } if *path == v1_dir(&tmp, "pids")),
+        "{err}"
+    );
+    assert!(
+        v1_dir(&tmp, "pids").is_dir(),
+        "the existing cgroup is not removed"
+    );
+    assert!(
+        !v1_dir(&tmp, "memory").exists(),
+        "the ones created before are removed again"
+    );
+}
+
+#[test]
+fn create_refuses_invalid_limits_before_touching_the_tree() {
+    let (tmp, h) = fake_v1(false);
+    let r = Resources {
+        memory: Some(MIB),
+        ..Resources::default()
+    };
+    let err = ContainerCgroup::create(&h, PARENT, "c1", &r).unwrap_err();
+    assert_eq!(err.to_string(), "Minimum memory limit allowed is 6MB");
+    assert!(!tmp.path().join("memory/ferry").exists());
+}
+
+#[test]
+fn open_finds_a_created_cgroup_and_refuses_a_missing_one() {
+    let (tmp, h) = fake_v1(false);
+    ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let opened = ContainerCgroup::open(&h, PARENT, "c1").unwrap();
+    assert_eq!(opened.paths()[0], v1_dir(&tmp, "memory"));
+    let err = ContainerCgroup::open(&h, PARENT, "c2").unwrap_err();
+    assert!(err.to_string().starts_with("open cgroup "), "{err}");
+}
+
+#[test]
+fn v2_create_enables_the_controllers_on_the_root_and_on_ferry() {
+    let (tmp, h) = fake_v2("cpuset cpu io memory hugetlb pids\n", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    assert_eq!(cg.paths(), vec![tmp.path().join("ferry/c1")]);
+    assert!(tmp.path().join("ferry/c1").is_dir());
+    assert_eq!(
+        read(tmp.path().join("cgroup.subtree_control")),
+        "+memory +cpu +pids"
+    );
+    assert_eq!(
+        read(tmp.path().join("ferry/cgroup.subtree_control")),
+        "+memory +cpu +pids"
+    );
+}
+
+#[test]
+fn v2_enabled_controllers_are_not_written_again() {
+    let (tmp, h) = fake_v2("cpuset cpu io memory pids\n", "cpu memory\n");
+    ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    assert_eq!(
+        read(tmp.path().join("cgroup.subtree_control")),
+        "+pids",
+        "only what is missing"
+    );
+}
+
+#[test]
+fn v2_root_without_the_memory_controller_is_refused() {
+    // This machine's unified tree: hybrid mode with only hugetlb on v2.
+    let (tmp, h) = fake_v2("hugetlb\n", "");
+    let err = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the cgroup memory controller is not available"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("ferry/c1").exists());
+    assert_eq!(
+        read(tmp.path().join("cgroup.subtree_control")),
+        "",
+        "the root is not touched"
+    );
+}
+
+#[test]
+fn v2_limits_are_written_to_the_v2_files() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    ContainerCgroup::create(&h, PARENT, "c1", &all_limits()).unwrap();
+    let dir = tmp.path().join("ferry/c1");
+    assert_eq!(read(dir.join("memory.max")), "31457280");
+    assert_eq!(
+        read(dir.join("memory.swap.max")),
+        "31457280",
+        "swap alone: total 2×memory minus memory"
+    );
+    assert_eq!(read(dir.join("cpu.max")), "50000 100000");
+    assert_eq!(read(dir.join("cpu.weight")), "39", "1024 shares");
+    assert_eq!(read(dir.join("pids.max")), "64");
+}
+
+#[test]
+fn v2_unlimited_swap_is_max_and_equal_total_is_no_swap() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let r = Resources {
+        memory: Some(30 * MIB),
+        memory_swap: Some(-1),
+        ..Resources::default()
+    };
+    ContainerCgroup::create(&h, PARENT, "c1", &r).unwrap();
+    assert_eq!(read(tmp.path().join("ferry/c1/memory.swap.max")), "max");
+    let r = Resources {
+        memory: Some(30 * MIB),
+        memory_swap: Some(30 << 20),
+        ..Resources::default()
+    };
+    ContainerCgroup::create(&h, PARENT, "c2", &r).unwrap();
+    assert_eq!(read(tmp.path().join("ferry/c2/memory.swap.max")), "0");
+}
+
+#[test]
+fn v2_without_swap_accounting_writes_no_swap_limit() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    fs::remove_file(tmp.path().join("ferry/memory.swap.max")).unwrap();
+    ContainerCgroup::create(&h, PARENT, "c1", &all_limits()).unwrap();
+    assert!(!tmp.path().join("ferry/c1/memory.swap.max").exists());
+}
+
+#[test]
+fn v2_add_process_writes_the_one_cgroup_procs() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    cg.add_process(Pid::from_raw(77)).unwrap();
+    assert_eq!(read(tmp.path().join("ferry/c1/cgroup.procs")), "77");
+}
+
+#[test]
+fn v2_oom_kill_is_read_from_memory_events() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let events = tmp.path().join("ferry/c1/memory.events");
+    write(
+        &events,
+        "low 0\nhigh 0\nmax 40\noom 1\noom_kill 0\noom_group_kill 0\n",
+    );
+    assert!(!cg.oom_killed().unwrap());
+    write(
+        &events,
+        "low 0\nhigh 0\nmax 41\noom 1\noom_kill 1\noom_group_kill 0\n",
+    );
+    assert!(cg.oom_killed().unwrap());
+}
+
+#[test]
+fn v2_stats_read_usage_limit_cpu_time_and_pids() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let dir = tmp.path().join("ferry/c1");
+    write(dir.join("memory.current"), "2097152\n");
+    write(dir.join("memory.max"), "max\n");
+    write(
+        dir.join("cpu.stat"),
+        "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n",
+    );
+    write(dir.join("pids.current"), "2\n");
+    let expected = Stats {
+        memory_usage: 2097152,
+        memory_limit: None,
+        cpu_usage_ns: 1_500_000,
+        pids_current: 2,
+    };
+    assert_eq!(cg.stats().unwrap(), expected);
+}
+
+#[test]
+fn v2_freeze_writes_cgroup_freeze_and_waits_for_the_frozen_event() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let dir = tmp.path().join("ferry/c1");
+    write(dir.join("cgroup.events"), "populated 1\nfrozen 1\n");
+    cg.freeze().unwrap();
+    assert_eq!(read(dir.join("cgroup.freeze")), "1");
+    write(dir.join("cgroup.events"), "populated 1\nfrozen 0\n");
+    cg.thaw().unwrap();
+    assert_eq!(read(dir.join("cgroup.freeze")), "0");
+}

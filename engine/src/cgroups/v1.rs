@@ -1,0 +1,173 @@
+//! A container's cgroup on cgroup v1: one directory per controller hierarchy.
+//!
+//! `/sys/fs/cgroup/memory/ferry/ID`, `/sys/fs/cgroup/cpu/ferry/ID`, ... each hold the files of
+//! their own controller; the container's processes are listed in the `cgroup.procs` of all of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::container::Backend;
+use super::error::{CgroupError, Result};
+use super::fs;
+use super::hierarchy::{Controller, MOUNTINFO};
+use super::resources::Resources;
+use super::stats::Stats;
+
+/// v1 reports "no memory limit" as the largest page-aligned `i64` (9223372036854771712); anything
+/// this large is no limit a container could reach.
+const V1_UNLIMITED: u64 = 1 << 62;
+
+/// One container's directories in the v1 controller hierarchies.
+#[derive(Debug)]
+pub struct V1Cgroup {
+    /// Controller → the container's directory in that controller's hierarchy.
+    dirs: BTreeMap<Controller, PathBuf>,
+    /// Whether the kernel accounts swap (`memory.memsw.*` exists; `swapaccount=1`).
+    swap_accounting: bool,
+}
+
+impl V1Cgroup {
+    /// Where the container's cgroup lives in each controller ferry uses, under `relative`
+    /// (`ferry/ID`). Fails when a controller is not mounted.
+    pub fn at(mounts: &BTreeMap<Controller, PathBuf>, relative: &Path) -> Result<V1Cgroup> {
+        let mut dirs = BTreeMap::new();
+        for controller in Controller::ALL {
+            let mount = mounts
+                .get(&controller)
+                .ok_or(CgroupError::ControllerMissing {
+                    controller: controller.name(),
+                    path: MOUNTINFO.into(),
+                })?;
+            dirs.insert(controller, mount.join(relative));
+        }
+        let swap_accounting = mounts[&Controller::Memory]
+            .join("memory.memsw.limit_in_bytes")
+            .exists();
+        Ok(V1Cgroup {
+            dirs,
+            swap_accounting,
+        })
+    }
+
+    fn file(&self, controller: Controller, name: &str) -> PathBuf {
+        self.dirs[&controller].join(name)
+    }
+
+    fn apply_memory(&self, resources: &Resources) -> Result<()> {
+        // ANCHOR: v1_memory_limit
+        // The memory limit first: the kernel refuses a memory+swap total below it.
+        if let Some(limit) = resources.memory {
+            fs::write(
+                &self.file(Controller::Memory, "memory.limit_in_bytes"),
+                &limit.to_string(),
+            )?;
+        }
+        // memory.memsw.limit_in_bytes is memory *plus* swap, like Docker's --memory-swap; the file
+        // exists only when the kernel accounts swap.
+        if let Some(total) = resources
+            .memory_swap_total()
+            .filter(|_| self.swap_accounting)
+        {
+            let memsw = self.file(Controller::Memory, "memory.memsw.limit_in_bytes");
+            fs::write(&memsw, &total.to_string())?;
+        }
+        // ANCHOR_END: v1_memory_limit
+        Ok(())
+    }
+
+    fn apply_cpu(&self, resources: &Resources) -> Result<()> {
+        if let Some(cpu) = resources.cpu_quota {
+            // The period first: the kernel checks the quota against the current period.
+            fs::write(
+                &self.file(Controller::Cpu, "cpu.cfs_period_us"),
+                &cpu.period_us.to_string(),
+            )?;
+            fs::write(
+                &self.file(Controller::Cpu, "cpu.cfs_quota_us"),
+                &cpu.quota_us.to_string(),
+            )?;
+        }
+        if let Some(shares) = resources.cpu_shares {
+            fs::write(
+                &self.file(Controller::Cpu, "cpu.shares"),
+                &shares.to_string(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Backend for V1Cgroup {
+    fn create(&self) -> Result<()> {
+        // The parent (e.g. `ferry`) is shared by containers and created once.
+        let dirs = self.dirs();
+        for dir in &dirs {
+            if let Some(parent) = dir.parent() {
+                fs::ensure_dir(parent)?;
+            }
+        }
+        fs::create_dirs(&dirs)
+    }
+
+    fn dirs(&self) -> Vec<PathBuf> {
+        // Co-mounted controllers (cpu,cpuacct) share one directory: list it once.
+        let mut seen = std::collections::BTreeSet::new();
+        self.dirs
+            .values()
+            .filter(|dir| seen.insert(*dir))
+            .cloned()
+            .collect()
+    }
+
+    fn apply(&self, resources: &Resources) -> Result<()> {
+        self.apply_memory(resources)?;
+        self.apply_cpu(resources)?;
+        if let Some(limit) = resources.pids_limit {
+            let value = if limit > 0 {
+                limit.to_string()
+            } else {
+                "max".into()
+            };
+            fs::write(&self.file(Controller::Pids, "pids.max"), &value)?;
+        }
+        Ok(())
+    }
+
+    // ANCHOR: oom_killed
+    fn oom_killed(&self) -> Result<bool> {
+        // Since Linux 4.13 memory.oom_control counts the kills: "oom_kill N".
+        let control = self.file(Controller::Memory, "memory.oom_control");
+        if let Some(kills) = fs::read_key(&control, "oom_kill")? {
+            return Ok(kills > 0);
+        }
+        // Older kernels only count how often usage hit the limit (of memory, or of memory+swap
+        // when swap is accounted). A hit usually ends in reclaim failing and the OOM killer
+        // acting, so it is the best answer they allow.
+        let mut hits = fs::read_u64(&self.file(Controller::Memory, "memory.failcnt"))?;
+        if self.swap_accounting {
+            hits += fs::read_u64(&self.file(Controller::Memory, "memory.memsw.failcnt"))?;
+        }
+        Ok(hits > 0)
+    }
+    // ANCHOR_END: oom_killed
+
+    fn stats(&self) -> Result<Stats> {
+        let limit = fs::read_u64(&self.file(Controller::Memory, "memory.limit_in_bytes"))?;
+        Ok(Stats {
+            memory_usage: fs::read_u64(&self.file(Controller::Memory, "memory.usage_in_bytes"))?,
+            memory_limit: (limit < V1_UNLIMITED).then_some(limit),
+            cpu_usage_ns: fs::read_u64(&self.file(Controller::Cpuacct, "cpuacct.usage"))?,
+            pids_current: fs::read_u64(&self.file(Controller::Pids, "pids.current"))?,
+        })
+    }
+
+    fn set_frozen(&self, frozen: bool) -> Result<()> {
+        let state = self.file(Controller::Freezer, "freezer.state");
+        let want = if frozen { "FROZEN" } else { "THAWED" };
+        fs::write(&state, want)?;
+        // Freezing passes through FREEZING until every task has stopped.
+        fs::wait_until("wait for freezer state", &state, fs::SETTLE_TIMEOUT, || {
+            Ok(fs::read(&state)?.trim() == want)
+        })
+    }
+}
