@@ -70,7 +70,10 @@ impl Error {
     }
 
     /// Wraps an I/O error with the step and the path or address it concerned.
-    pub fn io(op: impl Into<String>, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    pub fn io(
+        op: impl Into<String>,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
         let (op, path) = (op.into(), path.into());
         move |source| Error::Io { op, path, source }
     }

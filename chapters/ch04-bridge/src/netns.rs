@@ -29,9 +29,13 @@ impl Netns {
     pub fn new(name: &str) -> Result<Self> {
         let file = on_new_thread(name, || {
             unshare(CloneFlags::CLONE_NEWNET).map_err(Error::sys("unshare(CLONE_NEWNET)"))?;
-            File::open("/proc/thread-self/ns/net").map_err(Error::io("open", "/proc/thread-self/ns/net"))
+            File::open("/proc/thread-self/ns/net")
+                .map_err(Error::io("open", "/proc/thread-self/ns/net"))
         })?;
-        Ok(Self { name: name.to_string(), file })
+        Ok(Self {
+            name: name.to_string(),
+            file,
+        })
     }
     // ANCHOR_END: new_netns
 
@@ -40,7 +44,10 @@ impl Netns {
     pub fn of_process(pid: i32, name: &str) -> Result<Self> {
         let path = format!("/proc/{pid}/ns/net");
         let file = File::open(&path).map_err(Error::io("open", &path))?;
-        Ok(Self { name: name.to_string(), file })
+        Ok(Self {
+            name: name.to_string(),
+            file,
+        })
     }
 
     /// The name the demo gave it.
@@ -57,7 +64,8 @@ impl Netns {
     /// Runs `f` inside this namespace and returns its result: `ip netns exec NAME …`.
     pub fn exec<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
         on_new_thread(&self.name, || {
-            setns(self.file.as_fd(), CloneFlags::CLONE_NEWNET).map_err(Error::sys(format!("setns into {}", self.name)))?;
+            setns(self.file.as_fd(), CloneFlags::CLONE_NEWNET)
+                .map_err(Error::sys(format!("setns into {}", self.name)))?;
             f()
         })
     }
@@ -68,10 +76,12 @@ impl Netns {
 /// namespace. The demos call it first thing, so the namespace they treat as "the host" is a
 /// throw-away one and the real host's links, addresses and iptables rules are never touched.
 pub fn isolate_this_thread() -> Result<()> {
-    unshare(CloneFlags::CLONE_NEWNET).map_err(Error::sys("unshare(CLONE_NEWNET) for the demo's host"))
+    unshare(CloneFlags::CLONE_NEWNET)
+        .map_err(Error::sys("unshare(CLONE_NEWNET) for the demo's host"))
 }
 
 /// Runs `f` on a scoped thread (so namespace changes die with it) and returns its result.
 fn on_new_thread<T: Send>(name: &str, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    std::thread::scope(|scope| scope.spawn(f).join()).map_err(|_| Error::ThreadPanicked(name.to_string()))?
+    std::thread::scope(|scope| scope.spawn(f).join())
+        .map_err(|_| Error::ThreadPanicked(name.to_string()))?
 }

@@ -8,7 +8,10 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use nix::sys::socket::{recvfrom, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn};
+use nix::sys::socket::{
+    recvfrom, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol,
+    SockType, SockaddrIn,
+};
 use nix::sys::time::TimeVal;
 
 use crate::{Error, Result};
@@ -32,7 +35,10 @@ pub fn echo_request(id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
 /// The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit
 /// words.
 pub fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]))).sum();
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+        .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -41,21 +47,37 @@ pub fn checksum(data: &[u8]) -> u16 {
 
 /// Whether `packet` (an IP packet as a raw socket returns it) is the echo reply to `id`/`seq`.
 pub fn is_reply(packet: &[u8], id: u16, seq: u16) -> bool {
-    let Some(&first) = packet.first() else { return false };
+    let Some(&first) = packet.first() else {
+        return false;
+    };
     let icmp = &packet[usize::from(first & 0x0f) * 4..];
-    icmp.len() >= 8 && icmp[0] == ECHO_REPLY && icmp[4..6] == id.to_be_bytes() && icmp[6..8] == seq.to_be_bytes()
+    icmp.len() >= 8
+        && icmp[0] == ECHO_REPLY
+        && icmp[4..6] == id.to_be_bytes()
+        && icmp[6..8] == seq.to_be_bytes()
 }
 
 /// Sends one echo request to `to` and waits up to `timeout` for the reply; returns the round
 /// trip time.
 pub fn ping(to: Ipv4Addr, seq: u16, timeout: Duration) -> Result<Duration> {
-    let sock = socket(AddressFamily::Inet, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::Icmp)
-        .map_err(Error::sys("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)"))?;
-    setsockopt(&sock, sockopt::ReceiveTimeout, &TimeVal::new(0, 100_000)).map_err(Error::sys("set SO_RCVTIMEO"))?;
+    let sock = socket(
+        AddressFamily::Inet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::Icmp,
+    )
+    .map_err(Error::sys("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)"))?;
+    setsockopt(&sock, sockopt::ReceiveTimeout, &TimeVal::new(0, 100_000))
+        .map_err(Error::sys("set SO_RCVTIMEO"))?;
     let id = std::process::id() as u16;
     let start = Instant::now();
-    sendto(sock.as_raw_fd(), &echo_request(id, seq, b"ferry chapter 4"), &SockaddrIn::from(std::net::SocketAddrV4::new(to, 0)), MsgFlags::empty())
-        .map_err(Error::sys(format!("send an echo request to {to}")))?;
+    sendto(
+        sock.as_raw_fd(),
+        &echo_request(id, seq, b"ferry chapter 4"),
+        &SockaddrIn::from(std::net::SocketAddrV4::new(to, 0)),
+        MsgFlags::empty(),
+    )
+    .map_err(Error::sys(format!("send an echo request to {to}")))?;
     let mut buf = [0u8; 1500];
     while start.elapsed() < timeout {
         match recvfrom::<SockaddrIn>(sock.as_raw_fd(), &mut buf) {

@@ -40,8 +40,11 @@ pub fn brctl_show(links: &[Link]) -> String {
     for bridge in links.iter().filter(|l| l.kind == "bridge") {
         let id = format!("8000.{}", bridge.mac.replace(':', ""));
         let stp = if bridge.stp { "yes" } else { "no" };
-        let ports: Vec<&str> =
-            links.iter().filter(|l| l.master.as_deref() == Some(bridge.name.as_str())).map(|l| l.name.as_str()).collect();
+        let ports: Vec<&str> = links
+            .iter()
+            .filter(|l| l.master.as_deref() == Some(bridge.name.as_str()))
+            .map(|l| l.name.as_str())
+            .collect();
         let first = ports.first().copied().unwrap_or("");
         let _ = writeln!(out, "{}\t\t{id}\t{stp}\t\t{first}", bridge.name);
         for port in ports.iter().skip(1) {
@@ -58,9 +61,29 @@ pub fn ip_addr(links: &[Link]) -> String {
     let mut out = String::new();
     for link in links {
         let peer = link.peer.map(|p| format!("@if{p}")).unwrap_or_default();
-        let master = link.master.as_ref().map(|m| format!(" master {m}")).unwrap_or_default();
-        let _ = writeln!(out, "{}: {}{peer}: <{}>{master} state {}", link.index, link.name, link.flags.join(","), link.state);
-        let _ = writeln!(out, "    link/{} {}", if link.name == "lo" { "loopback" } else { "ether" }, link.mac);
+        let master = link
+            .master
+            .as_ref()
+            .map(|m| format!(" master {m}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}: {}{peer}: <{}>{master} state {}",
+            link.index,
+            link.name,
+            link.flags.join(","),
+            link.state
+        );
+        let _ = writeln!(
+            out,
+            "    link/{} {}",
+            if link.name == "lo" {
+                "loopback"
+            } else {
+                "ether"
+            },
+            link.mac
+        );
         for (ip, prefix) in &link.addresses {
             let scope = if ip.is_loopback() { "host" } else { "global" };
             let _ = writeln!(out, "    inet {ip}/{prefix} scope {scope} {}", link.name);
@@ -75,7 +98,14 @@ mod tests {
     use super::*;
 
     fn link(index: u32, name: &str, kind: &str) -> Link {
-        Link { index, name: name.into(), kind: kind.into(), mac: "02:42:ac:11:00:01".into(), state: "UP".into(), ..Default::default() }
+        Link {
+            index,
+            name: name.into(),
+            kind: kind.into(),
+            mac: "02:42:ac:11:00:01".into(),
+            state: "UP".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -101,8 +131,14 @@ mod tests {
         eth0.peer = Some(5);
         eth0.addresses = vec![(Ipv4Addr::new(172, 17, 0, 2), 16)];
         let text = ip_addr(&[veth, eth0]);
-        assert!(text.contains("5: veth-a@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> master br0 state UP"), "{text}");
+        assert!(
+            text.contains("5: veth-a@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> master br0 state UP"),
+            "{text}"
+        );
         assert!(text.contains("4: eth0@if5: "), "{text}");
-        assert!(text.contains("    inet 172.17.0.2/16 scope global eth0"), "{text}");
+        assert!(
+            text.contains("    inet 172.17.0.2/16 scope global eth0"),
+            "{text}"
+        );
     }
 }

@@ -11,9 +11,15 @@ pub fn iptables(args: &[String]) -> Result<String> {
         .arg("-w")
         .args(args)
         .output()
-        .map_err(|e| Error::Iptables { args: shown.clone(), message: format!("cannot run iptables: {e}") })?;
+        .map_err(|e| Error::Iptables {
+            args: shown.clone(),
+            message: format!("cannot run iptables: {e}"),
+        })?;
     if !output.status.success() {
-        return Err(Error::Iptables { args: shown, message: String::from_utf8_lossy(&output.stderr).trim().to_string() });
+        return Err(Error::Iptables {
+            args: shown,
+            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -31,5 +37,9 @@ pub fn conntrack(port: u16) -> Result<Vec<String>> {
     let path = "/proc/thread-self/net/nf_conntrack";
     let table = std::fs::read_to_string(path).map_err(ch04_bridge::Error::io("read", path))?;
     let wanted = format!("dport={port} ");
-    Ok(table.lines().filter(|l| l.contains(" tcp ") && l.contains(&wanted)).map(str::to_string).collect())
+    Ok(table
+        .lines()
+        .filter(|l| l.contains(" tcp ") && l.contains(&wanted))
+        .map(str::to_string)
+        .collect())
 }

@@ -19,11 +19,18 @@ pub struct Seen {
 /// Accepts one connection on `addr`, answers one line naming what it saw, and returns that.
 pub fn serve_once(addr: SocketAddr) -> Result<Seen, Error> {
     let listener = TcpListener::bind(addr).map_err(Error::io("listen on", addr.to_string()))?;
-    let (mut stream, peer) = listener.accept().map_err(Error::io("accept on", addr.to_string()))?;
-    let local = stream.local_addr().map_err(Error::io("getsockname on", addr.to_string()))?;
+    let (mut stream, peer) = listener
+        .accept()
+        .map_err(Error::io("accept on", addr.to_string()))?;
+    let local = stream
+        .local_addr()
+        .map_err(Error::io("getsockname on", addr.to_string()))?;
     let mut line = String::new();
-    BufReader::new(&stream).read_line(&mut line).map_err(Error::io("read from", peer.to_string()))?;
-    writeln!(stream, "server {local} saw the client as {peer}").map_err(Error::io("write to", peer.to_string()))?;
+    BufReader::new(&stream)
+        .read_line(&mut line)
+        .map_err(Error::io("read from", peer.to_string()))?;
+    writeln!(stream, "server {local} saw the client as {peer}")
+        .map_err(Error::io("write to", peer.to_string()))?;
     Ok(Seen { local, peer })
 }
 
@@ -34,13 +41,19 @@ pub fn ask(addr: SocketAddr) -> Result<(Seen, String), Error> {
     let mut stream = loop {
         match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
             Ok(stream) => break stream,
-            Err(_) if start.elapsed() < Duration::from_secs(3) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) if start.elapsed() < Duration::from_secs(3) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
             Err(e) => return Err(Error::io("connect to", addr.to_string())(e)),
         }
     };
-    let local = stream.local_addr().map_err(Error::io("getsockname for", addr.to_string()))?;
+    let local = stream
+        .local_addr()
+        .map_err(Error::io("getsockname for", addr.to_string()))?;
     writeln!(stream, "hello").map_err(Error::io("write to", addr.to_string()))?;
     let mut reply = String::new();
-    BufReader::new(&stream).read_line(&mut reply).map_err(Error::io("read from", addr.to_string()))?;
+    BufReader::new(&stream)
+        .read_line(&mut reply)
+        .map_err(Error::io("read from", addr.to_string()))?;
     Ok((Seen { local, peer: addr }, reply.trim().to_string()))
 }

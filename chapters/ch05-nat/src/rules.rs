@@ -62,7 +62,10 @@ mod tests {
         let rules: Vec<String> = rules(&publish).iter().map(|r| r.join(" ")).collect();
         assert_eq!(rules[0], "-t nat -N FERRY");
         assert_eq!(rules[4], "-t nat -A FERRY ! -i br0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80");
-        assert_eq!(rules[5], "-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o br0 -j MASQUERADE");
+        assert_eq!(
+            rules[5],
+            "-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o br0 -j MASQUERADE"
+        );
         assert_eq!(rules.len(), 7);
     }
 }

@@ -54,7 +54,11 @@ fn run() -> Result<()> {
 
     for (from, to) in [(&c1, c2.ip), (&c2, c1.ip), (&c1, GATEWAY)] {
         let rtt = from.ns.exec(|| ping::ping(to, 1, Duration::from_secs(2)))?;
-        println!("{}$ ping -c1 {to}: reply from {to} in {:.3} ms", from.ns.name(), rtt.as_secs_f64() * 1000.0);
+        println!(
+            "{}$ ping -c1 {to}: reply from {to} in {:.3} ms",
+            from.ns.name(),
+            rtt.as_secs_f64() * 1000.0
+        );
     }
     tcp_exchange(&c1, &c2)
 }
@@ -84,7 +88,11 @@ fn plug(host: &Rtnl, name: &str, veth: &str, ip: Ipv4Addr) -> Result<Container> 
         inside.add_address("eth0", ip, PREFIX)?;
         inside.add_default_route(GATEWAY)
     })?;
-    Ok(Container { ns, veth: veth.to_string(), ip })
+    Ok(Container {
+        ns,
+        veth: veth.to_string(),
+        ip,
+    })
 }
 // ANCHOR_END: plug
 
@@ -94,9 +102,15 @@ fn plug(host: &Rtnl, name: &str, veth: &str, ip: Ipv4Addr) -> Result<Container> 
 fn show_inside(host: &Rtnl, c: &Container) -> Result<()> {
     let links = c.ns.exec(|| Rtnl::connect()?.links())?;
     println!("$ ip netns exec {} ip a\n{}", c.ns.name(), ip_addr(&links));
-    let eth0 = links.iter().find(|l| l.name == "eth0").ok_or_else(|| missing("eth0", c.ns.name()))?;
+    let eth0 = links
+        .iter()
+        .find(|l| l.name == "eth0")
+        .ok_or_else(|| missing("eth0", c.ns.name()))?;
     let host_links = host.links()?;
-    let veth = host_links.iter().find(|l| l.name == c.veth).ok_or_else(|| missing(&c.veth, "the host"))?;
+    let veth = host_links
+        .iter()
+        .find(|l| l.name == c.veth)
+        .ok_or_else(|| missing(&c.veth, "the host"))?;
     let paired = eth0.peer == Some(veth.index) && veth.peer == Some(eth0.index);
     println!(
         "{}: eth0 ifindex {} iflink {} <-> host {} ifindex {} iflink {}: {}\n",
@@ -113,7 +127,10 @@ fn show_inside(host: &Rtnl, c: &Container) -> Result<()> {
 // ANCHOR_END: pairing
 
 fn missing(name: &str, place: &str) -> Error {
-    Error::Netlink { op: format!("find {name} in {place}"), message: "no such device".into() }
+    Error::Netlink {
+        op: format!("find {name} in {place}"),
+        message: "no such device".into(),
+    }
 }
 
 /// A TCP server in the second namespace answers one line from the first; each side prints the
@@ -123,19 +140,31 @@ fn tcp_exchange(client: &Container, server: &Container) -> Result<()> {
     std::thread::scope(|scope| {
         let serving = scope.spawn(|| server.ns.exec(|| serve_one_line(server_ip)));
         let reply = client.ns.exec(|| ask(server_ip, "hello from ns1"));
-        let seen = serving.join().map_err(|_| Error::ThreadPanicked(server.ns.name().into()))??;
+        let seen = serving
+            .join()
+            .map_err(|_| Error::ThreadPanicked(server.ns.name().into()))??;
         println!("{}$ nc -l {PORT}: connection from {seen}", server.ns.name());
-        println!("{}$ echo hello from ns1 | nc {server_ip} {PORT}: {}", client.ns.name(), reply?);
+        println!(
+            "{}$ echo hello from ns1 | nc {server_ip} {PORT}: {}",
+            client.ns.name(),
+            reply?
+        );
         Ok(())
     })
 }
 
 fn serve_one_line(ip: Ipv4Addr) -> Result<String> {
-    let listener = TcpListener::bind((ip, PORT)).map_err(Error::io("listen on", format!("{ip}:{PORT}")))?;
-    let (mut stream, peer) = listener.accept().map_err(Error::io("accept on", format!("{ip}:{PORT}")))?;
+    let listener =
+        TcpListener::bind((ip, PORT)).map_err(Error::io("listen on", format!("{ip}:{PORT}")))?;
+    let (mut stream, peer) = listener
+        .accept()
+        .map_err(Error::io("accept on", format!("{ip}:{PORT}")))?;
     let mut line = String::new();
-    BufReader::new(&stream).read_line(&mut line).map_err(Error::io("read from", peer.to_string()))?;
-    writeln!(stream, "{} heard {:?} from {peer}", ip, line.trim()).map_err(Error::io("write to", peer.to_string()))?;
+    BufReader::new(&stream)
+        .read_line(&mut line)
+        .map_err(Error::io("read from", peer.to_string()))?;
+    writeln!(stream, "{} heard {:?} from {peer}", ip, line.trim())
+        .map_err(Error::io("write to", peer.to_string()))?;
     Ok(peer.to_string())
 }
 
@@ -144,12 +173,16 @@ fn ask(ip: Ipv4Addr, line: &str) -> Result<String> {
     let mut stream = loop {
         match TcpStream::connect((ip, PORT)) {
             Ok(stream) => break stream,
-            Err(_) if start.elapsed() < Duration::from_secs(3) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) if start.elapsed() < Duration::from_secs(3) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
             Err(e) => return Err(Error::io("connect to", format!("{ip}:{PORT}"))(e)),
         }
     };
     writeln!(stream, "{line}").map_err(Error::io("write to", ip.to_string()))?;
     let mut reply = String::new();
-    BufReader::new(&stream).read_line(&mut reply).map_err(Error::io("read from", ip.to_string()))?;
+    BufReader::new(&stream)
+        .read_line(&mut reply)
+        .map_err(Error::io("read from", ip.to_string()))?;
     Ok(reply.trim().to_string())
 }

@@ -39,7 +39,15 @@ fn run() -> Result<()> {
     host.add_address(BRIDGE, GATEWAY, 16)?;
     host.set_up(BRIDGE)?;
     let web = Netns::new("web")?;
-    wire(&host, &web, "veth-web", BRIDGE, CONTAINER, 16, Some(GATEWAY))?;
+    wire(
+        &host,
+        &web,
+        "veth-web",
+        BRIDGE,
+        CONTAINER,
+        16,
+        Some(GATEWAY),
+    )?;
     let outside = Netns::new("outside")?;
     host.add_veth("eth-out", "ceth-out")?;
     host.add_address("eth-out", HOST_OUTSIDE, 24)?;
@@ -67,10 +75,16 @@ fn run() -> Result<()> {
     outbound(&web, &outside)?;
 
     println!("\n$ conntrack -L    # /proc/net/nf_conntrack: original tuple, then the reply's");
-    for entry in conntrack(HOST_PORT)?.iter().chain(&conntrack(OUTSIDE_PORT)?) {
+    for entry in conntrack(HOST_PORT)?
+        .iter()
+        .chain(&conntrack(OUTSIDE_PORT)?)
+    {
         println!("{entry}");
     }
-    println!("\n$ iptables -t nat -nvL\n{}", iptables(&["-t", "nat", "-nvL"].map(str::to_string))?);
+    println!(
+        "\n$ iptables -t nat -nvL\n{}",
+        iptables(&["-t", "nat", "-nvL"].map(str::to_string))?
+    );
     Ok(())
 }
 
@@ -83,8 +97,13 @@ fn inbound(web: &Netns, outside: &Netns) -> Result<()> {
     std::thread::scope(|scope| {
         let server = scope.spawn(|| web.exec(|| serve_once(listen)));
         let (client, reply) = outside.exec(|| ask(target))?;
-        let seen = server.join().map_err(|_| ch04_bridge::Error::ThreadPanicked("web".into()))??;
-        println!("outside: connected from {} to {}", client.local, client.peer);
+        let seen = server
+            .join()
+            .map_err(|_| ch04_bridge::Error::ThreadPanicked("web".into()))??;
+        println!(
+            "outside: connected from {} to {}",
+            client.local, client.peer
+        );
         println!("web:     accepted on {} from {}", seen.local, seen.peer);
         println!("outside: the answer was {reply:?}");
         Ok(())
@@ -98,15 +117,28 @@ fn outbound(web: &Netns, outside: &Netns) -> Result<()> {
     std::thread::scope(|scope| {
         let server = scope.spawn(|| outside.exec(|| serve_once(target)));
         let (client, _) = web.exec(|| ask(target))?;
-        let seen = server.join().map_err(|_| ch04_bridge::Error::ThreadPanicked("outside".into()))??;
-        println!("web:     connected from {} to {}", client.local, client.peer);
+        let seen = server
+            .join()
+            .map_err(|_| ch04_bridge::Error::ThreadPanicked("outside".into()))??;
+        println!(
+            "web:     connected from {} to {}",
+            client.local, client.peer
+        );
         println!("outside: accepted on {} from {}", seen.local, seen.peer);
         Ok(())
     })
 }
 
 /// Chapter 4's wiring: a veth pair with `veth` on `bridge` and its peer in `ns` as eth0.
-fn wire(host: &Rtnl, ns: &Netns, veth: &str, bridge: &str, ip: Ipv4Addr, prefix: u8, gateway: Option<Ipv4Addr>) -> Result<()> {
+fn wire(
+    host: &Rtnl,
+    ns: &Netns,
+    veth: &str,
+    bridge: &str,
+    ip: Ipv4Addr,
+    prefix: u8,
+    gateway: Option<Ipv4Addr>,
+) -> Result<()> {
     let peer = format!("c{veth}");
     host.add_veth(veth, &peer)?;
     host.set_master(veth, bridge)?;
@@ -115,7 +147,14 @@ fn wire(host: &Rtnl, ns: &Netns, veth: &str, bridge: &str, ip: Ipv4Addr, prefix:
 }
 
 /// Moves `link` into `ns` as eth0 with `ip/prefix` and, if given, a default route.
-fn wire_moved(host: &Rtnl, ns: &Netns, link: &str, ip: Ipv4Addr, prefix: u8, gateway: Option<Ipv4Addr>) -> Result<()> {
+fn wire_moved(
+    host: &Rtnl,
+    ns: &Netns,
+    link: &str,
+    ip: Ipv4Addr,
+    prefix: u8,
+    gateway: Option<Ipv4Addr>,
+) -> Result<()> {
     host.move_to(link, ns)?;
     ns.exec(|| {
         let inside = Rtnl::connect()?;
