@@ -22,6 +22,19 @@ pub enum Error {
     /// An image reference that does not name a stored image.
     #[error("Unable to find image '{0}' locally (ferry has no registry configured for it)")]
     ImageNotFound(String),
+    /// No container has this name, id or id prefix.
+    #[error("No such container: {0}")]
+    NoSuchContainer(String),
+    /// No volume has this name (the message names the operation, as Docker's do).
+    #[error("{0}")]
+    NoSuchVolume(String),
+    /// The request conflicts with a container's or volume's state (Docker's HTTP 409): a taken
+    /// name, `rm` of a running container, `exec` in a paused one.
+    #[error("{0}")]
+    Conflict(String),
+    /// A cgroup operation failed (creating, limiting, freezing or removing a container's cgroup).
+    #[error(transparent)]
+    Cgroup(#[from] crate::cgroups::CgroupError),
     /// A file system operation on the engine's own state failed.
     #[error("{op} {path}: {source}")]
     Io {
@@ -57,6 +70,9 @@ pub enum Error {
     /// A file in the state root is not what ferry wrote there.
     #[error("{0}")]
     Corrupt(String),
+    /// Setting up or tearing down a container's network failed (netlink, iptables, leases).
+    #[error("{0}")]
+    Network(String),
 }
 
 impl Error {

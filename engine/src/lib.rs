@@ -9,13 +9,16 @@
 //! | [`runtime`] | namespaces (clone), pivot_root, /proc /dev /sys, exec as PID 1 | 1 |
 //! | [`image`] | the image store, `import`, the embedded toolbox image | 1, 3 |
 //! | [`container`] | container ids and on-disk state | 1, 5 |
-//! | [`cgroups`] | one interface over cgroup v1 and v2: limits, OOM, stats, freeze | 2 |
+//! | [`network`] | bridges, veth pairs, IPAM, port publishing (iptables) | 4–6 |
 
+pub mod build;
 pub mod cgroups;
 pub mod cli;
 pub mod container;
 pub mod error;
 pub mod image;
+pub mod network;
+pub mod registry;
 pub mod runtime;
 
 pub use error::{Error, Result};

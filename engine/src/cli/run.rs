@@ -1,14 +1,21 @@
-//! `ferry run`.
+//! `ferry run` and `ferry create`: the flags that describe a new container.
 
-use crate::container::{self, RunOptions, StateRoot};
-use crate::runtime::NetworkMode;
+use std::io::IsTerminal;
+
+use crate::cgroups::{parse_cpus, parse_memory, CpuQuota, Resources};
+use crate::container::restart::RestartPolicy;
+use crate::container::{self, run::parse_env_file, RunOptions, StateRoot};
+use crate::network::{self, PortMapping, Protocol};
 use crate::{Error, Result};
 
-/// `ferry run` flags, spelled as Docker spells them (`-h` is the hostname, as in `docker run`).
+/// The flags `run` and `create` share, spelled as Docker spells them (`-h` is the hostname, as
+/// in `docker run`; help is `--help`).
 #[derive(Debug, clap::Args)]
-#[command(disable_help_flag = true)]
-pub(super) struct RunArgs {
-    /// Remove the container when it exits.
+pub(super) struct ContainerFlags {
+    /// Assign a name to the container.
+    #[arg(long)]
+    name: Option<String>,
+    /// Remove the container (and its anonymous volumes) when it exits.
     #[arg(long)]
     rm: bool,
     /// Container host name.
@@ -17,15 +24,57 @@ pub(super) struct RunArgs {
     /// Set an environment variable (KEY=value, or KEY to copy ferry's own).
     #[arg(short = 'e', long = "env")]
     env: Vec<String>,
+    /// Read environment variables from a file (KEY=value lines, # comments).
+    #[arg(long = "env-file")]
+    env_file: Vec<String>,
     /// Working directory inside the container.
     #[arg(short = 'w', long)]
     workdir: Option<String>,
-    /// Network mode: none or host.
-    #[arg(long, alias = "net", default_value = "none")]
+    /// User to run as: name|uid[:group|gid], looked up in the container's /etc/passwd.
+    #[arg(short = 'u', long)]
+    user: Option<String>,
+    /// Replace the image's entrypoint ("" clears it).
+    #[arg(long)]
+    entrypoint: Option<String>,
+    /// Network: bridge (default), host, none, container:NAME, or a network's name.
+    #[arg(long, alias = "net", default_value = "bridge")]
     network: String,
+    /// Publish a container port: [IP:][HOST_PORT:]CONTAINER_PORT[/udp] (no host port: a free one).
+    #[arg(short = 'p', long = "publish")]
+    publish: Vec<String>,
+    /// Publish every exposed port (--expose) on a free host port.
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
+    /// Expose a port (PORT[/udp]) without publishing it; -P publishes it.
+    #[arg(long)]
+    expose: Vec<String>,
     /// Keep standard input open.
     #[arg(short = 'i', long)]
     interactive: bool,
+    /// Allocate a pseudo-terminal.
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Bind mount or volume: /host/dir:/ctr/dir[:ro], name:/ctr/dir[:ro], or /ctr/dir.
+    #[arg(short = 'v', long = "volume")]
+    volume: Vec<String>,
+    /// Restart policy: no, on-failure[:max-retries], always, unless-stopped.
+    #[arg(long, default_value = "no")]
+    restart: String,
+    /// Memory limit (e.g. 500m, 1g).
+    #[arg(short = 'm', long)]
+    memory: Option<String>,
+    /// Memory plus swap limit (-1: unlimited swap).
+    #[arg(long = "memory-swap", allow_hyphen_values = true)]
+    memory_swap: Option<String>,
+    /// Number of CPUs (e.g. 0.5).
+    #[arg(long)]
+    cpus: Option<String>,
+    /// Relative CPU weight.
+    #[arg(long = "cpu-shares")]
+    cpu_shares: Option<u64>,
+    /// Maximum number of processes (-1: unlimited).
+    #[arg(long = "pids-limit", allow_hyphen_values = true)]
+    pids_limit: Option<i64>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     help: Option<bool>,
@@ -36,29 +85,124 @@ pub(super) struct RunArgs {
     command: Vec<String>,
 }
 
-/// Runs the container in the foreground and returns its exit code.
-pub(super) fn run(root: &StateRoot, args: RunArgs) -> Result<i32> {
-    container::run(root, &options(args)?)
+/// `ferry run`.
+#[derive(Debug, clap::Args)]
+#[command(disable_help_flag = true)]
+pub(super) struct RunArgs {
+    /// Run in the background and print the container's id.
+    #[arg(short = 'd', long)]
+    detach: bool,
+    #[command(flatten)]
+    flags: Box<ContainerFlags>,
 }
 
-fn options(args: RunArgs) -> Result<RunOptions> {
-    let network = match args.network.as_str() {
-        "none" => NetworkMode::None,
-        "host" => NetworkMode::Host,
-        other => {
-            return Err(Error::InvalidArgument(format!(
-                "network {other} not found (supported: none, host)"
-            )))
+/// Runs a container: in the foreground (returning its exit code), or in the background (`-d`,
+/// printing its full id, as Docker does).
+pub(super) fn run(root: &StateRoot, args: RunArgs) -> Result<i32> {
+    let opts = options(*args.flags)?;
+    if args.detach {
+        let container = container::run_detached(root, &opts)?;
+        println!("{}", container.id());
+        return Ok(0);
+    }
+    if opts.tty && opts.interactive && !std::io::stdin().is_terminal() {
+        return Err(Error::InvalidArgument(
+            "the input device is not a TTY".into(),
+        ));
+    }
+    container::run(root, &opts)
+}
+
+/// `ferry create`: records the container and prints its full id.
+pub(super) fn create(root: &StateRoot, flags: ContainerFlags) -> Result<i32> {
+    let container = container::create(root, &options(flags)?)?;
+    println!("{}", container.id());
+    Ok(0)
+}
+
+/// `-p` values, then (with `-P`) every `--expose`d port not already published, on a free port.
+fn published_ports(flags: &ContainerFlags) -> Result<Vec<PortMapping>> {
+    let mut ports: Vec<PortMapping> = flags
+        .publish
+        .iter()
+        .map(|p| network::parse_publish(p))
+        .collect::<Result<_, _>>()?;
+    let exposed: Vec<(u16, Protocol)> = flags
+        .expose
+        .iter()
+        .map(|e| network::parse_expose(e))
+        .collect::<Result<_, _>>()?;
+    if flags.publish_all {
+        for (port, protocol) in exposed {
+            if !ports
+                .iter()
+                .any(|p| p.container_port == port && p.protocol == protocol)
+            {
+                ports.push(PortMapping {
+                    host_ip: None,
+                    host_port: 0,
+                    container_port: port,
+                    protocol,
+                });
+            }
         }
+    }
+    Ok(ports)
+}
+
+fn invalid(e: impl std::fmt::Display) -> Error {
+    Error::InvalidArgument(e.to_string())
+}
+
+fn resources(flags: &ContainerFlags) -> Result<Resources> {
+    let memory_swap = match flags.memory_swap.as_deref() {
+        None => None,
+        Some("-1") => Some(-1),
+        Some(size) => Some(parse_memory(size).map_err(invalid)? as i64),
     };
+    Ok(Resources {
+        memory: flags
+            .memory
+            .as_deref()
+            .map(parse_memory)
+            .transpose()
+            .map_err(invalid)?,
+        memory_swap,
+        cpu_quota: flags
+            .cpus
+            .as_deref()
+            .map(parse_cpus)
+            .transpose()
+            .map_err(invalid)?
+            .map(CpuQuota::from_cpus),
+        cpu_shares: flags.cpu_shares,
+        pids_limit: flags.pids_limit,
+    })
+}
+
+fn options(flags: ContainerFlags) -> Result<RunOptions> {
+    let mut env = Vec::new();
+    for file in &flags.env_file {
+        let text = std::fs::read_to_string(file).map_err(Error::io("open", file))?;
+        env.extend(parse_env_file(&text)?);
+    }
+    env.extend(flags.env.iter().cloned());
     Ok(RunOptions {
-        image: args.image,
-        command: args.command,
-        remove: args.rm,
-        hostname: args.hostname,
-        env: args.env,
-        workdir: args.workdir,
-        network,
-        interactive: args.interactive,
+        publish: published_ports(&flags)?,
+        resources: resources(&flags)?,
+        restart: RestartPolicy::parse(&flags.restart)?,
+        image: flags.image,
+        command: flags.command,
+        name: flags.name,
+        remove: flags.rm,
+        hostname: flags.hostname,
+        env,
+        workdir: flags.workdir,
+        user: flags.user,
+        entrypoint: flags.entrypoint,
+        network: flags.network,
+        interactive: flags.interactive,
+        tty: flags.tty,
+        volumes: flags.volume,
     })
 }

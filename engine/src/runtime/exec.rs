@@ -30,25 +30,74 @@ impl Failure {
     }
 }
 
-/// Replaces stdin with /dev/null (inside the container: call after pivot_root).
-pub(super) fn stdin_from_dev_null() -> Result<(), Failure> {
-    let null = nix::fcntl::open(
-        "/dev/null",
-        nix::fcntl::OFlag::O_RDONLY,
-        nix::sys::stat::Mode::empty(),
-    )
-    .map_err(|e| Failure::engine(format!("open /dev/null: {e}")))?;
-    nix::unistd::dup2(null, 0).map_err(|e| Failure::engine(format!("dup2 /dev/null: {e}")))?;
-    let _ = nix::unistd::close(null);
+/// Refuses environment entries the kernel cannot pass (a NUL byte ends a C string).
+pub(super) fn check_env(env: &[String]) -> crate::Result<()> {
+    if env.iter().any(|kv| kv.contains('\0')) {
+        return Err(crate::Error::InvalidArgument(
+            "environment variables cannot contain NUL bytes".into(),
+        ));
+    }
     Ok(())
 }
 
-/// Creates (if needed) and enters the working directory.
-pub(super) fn enter_workdir(cwd: &Path) -> Result<(), Failure> {
+/// The environment as C strings, with `HOME` set to the user's home unless it is already set (as
+/// Docker does: `HOME` follows `-u`).
+pub(super) fn with_home(env: &[String], home: &str) -> Result<Vec<CString>, Failure> {
+    let mut all: Vec<String> = env.to_vec();
+    if !all.iter().any(|kv| kv.starts_with("HOME=")) {
+        all.push(format!("HOME={home}"));
+    }
+    all.into_iter()
+        .map(|kv| {
+            CString::new(kv).map_err(|_| {
+                Failure::engine("environment variables cannot contain NUL bytes".into())
+            })
+        })
+        .collect()
+}
+
+// ANCHOR: close_inherited
+/// Marks every descriptor above stderr close-on-exec, as runc does: whatever the engine inherited
+/// from *its* caller (a terminal's extra fds, a build tool's pipes) must not leak into the
+/// container, where it would hold files, sockets or pipes open behind the caller's back.
+pub(super) fn close_inherited_fds() -> Result<(), Failure> {
+    // SAFETY: close_range only changes flags of this process's descriptors.
+    let rc = unsafe {
+        libc::close_range(
+            3,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+        )
+    };
+    Errno::result(rc)
+        .map(drop)
+        .map_err(|e| Failure::engine(format!("mark inherited descriptors close-on-exec: {e}")))
+}
+// ANCHOR_END: close_inherited
+
+/// Creates the working directory if the image lacks it (as root, before switching user).
+pub(super) fn create_workdir(cwd: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(cwd)
-        .map_err(|e| Failure::engine(format!("mkdir {}: {e}", cwd.display())))?;
-    nix::unistd::chdir(cwd)
-        .map_err(|e| Failure::engine(format!("chdir to cwd {:?}: {e}", cwd.display())))
+        .map_err(|e| Failure::engine(format!("mkdir {}: {e}", cwd.display())))
+}
+
+/// Enters the working directory.
+pub(super) fn enter_workdir(cwd: &Path) -> Result<(), Failure> {
+    nix::unistd::chdir(cwd).map_err(|e| {
+        Failure::engine(format!(
+            "chdir to cwd {:?} set in config failed: {e}",
+            cwd.display()
+        ))
+    })
+}
+
+/// The `PATH` the command is looked up in: the process's own, else Docker's default.
+fn path_var(env: &[CString]) -> String {
+    env.iter()
+        .filter_map(|kv| kv.to_str().ok())
+        .find_map(|kv| kv.strip_prefix("PATH="))
+        .unwrap_or(crate::image::toolbox::DEFAULT_PATH)
+        .to_string()
 }
 
 /// Looks `program` up as `execvp` would: taken as a path if it contains `/`, else searched in PATH.
@@ -76,16 +125,13 @@ pub(super) fn resolve(program: &str, path_var: &str) -> Result<PathBuf, Failure>
     }
 }
 
-/// Execs the container's command. Returns only on failure, mapped to Docker's exit code.
-pub(super) fn exec(
-    args: &[String],
-    env: &[CString],
-    path_var: &str,
-) -> Result<Infallible, Failure> {
+/// Execs the command, looked up in the environment's `PATH`. Returns only on failure, mapped to
+/// Docker's exit code.
+pub(super) fn exec(args: &[String], env: &[CString]) -> Result<Infallible, Failure> {
     let program = args
         .first()
         .ok_or_else(|| Failure::engine("no command specified".into()))?;
-    let path = resolve(program, path_var)?;
+    let path = resolve(program, &path_var(env))?;
     let to_c = |s: &str| {
         CString::new(s).map_err(|_| Failure::engine(format!("argument {s:?} contains a NUL byte")))
     };
