@@ -92,15 +92,22 @@ pub fn run_suite(
             Verdict::Fail(reason) => format!("FAIL {reason}"),
             Verdict::NotApplicable(reason) => format!("n/a  {reason}"),
         };
-        eprintln!(
+        say(&format!(
             "[{kind}] {:<40} {:>5.1}s {word}",
             scenario.name,
             started.elapsed().as_secs_f64()
-        );
+        ));
         column.results.insert(scenario.name.clone(), verdict);
     }
     engine.finish();
     Ok(column)
+}
+
+/// Writes a line straight to stderr, past the test harness's output capture, so the progress and
+/// the table show in a plain `cargo test` run and not only with `--nocapture`.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The names listed in a `ferry-required.txt`-style file (one per line, `#` comments).

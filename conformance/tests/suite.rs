@@ -95,7 +95,7 @@ fn the_seeds_walkthroughs_conform_on_the_chosen_engine() {
         .iter()
         .filter_map(|k| Column::read(&column_path(*k)).ok().flatten())
         .collect();
-    println!("{}", report::text_table(&scenarios, &columns));
+    conformance::say(&report::text_table(&scenarios, &columns));
     let page = crate_dir().join("../book/src/conformance.md");
     std::fs::write(&page, report::markdown(&scenarios, &columns))
         .expect("the book page is writable");

@@ -10,6 +10,8 @@
 //! | [`image`] | the image store, `import`, the embedded toolbox image | 1, 3 |
 //! | [`container`] | container ids and on-disk state | 1, 5 |
 //! | [`network`] | bridges, veth pairs, IPAM, port publishing (iptables) | 4–6 |
+//! | [`build`] | the Dockerfile language, `ferry build`, the build cache | 7 |
+//! | [`registry`] | the distribution protocol: `registry serve`, `pull`, `push`, `login` | 7 |
 
 pub mod build;
 pub mod cgroups;
