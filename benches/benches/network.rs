@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferry::network::netlink::{mac_for, Netlink};
-use ferry_benches::{ferry, is_root};
+use ferry_benches::{ferry, is_root, state_root_with_toolbox};
 use nix::sched::{unshare, CloneFlags};
 
 /// Moves this process's thread into a new network namespace with `lo` up.
@@ -83,18 +83,7 @@ fn run_bridge_vs_none(c: &mut Criterion) {
         return;
     }
     let _host = isolate();
-    let root = tempfile::Builder::new()
-        .prefix("ferry-bench-")
-        .tempdir()
-        .expect("temp state root");
-    let install = ferry(root.path())
-        .args(["toolbox", "install"])
-        .output()
-        .expect("run ferry");
-    assert!(
-        install.status.success(),
-        "toolbox install failed: {install:?}"
-    );
+    let root = state_root_with_toolbox();
     let mut group = c.benchmark_group("network");
     group.sample_size(20);
     for mode in ["none", "bridge"] {

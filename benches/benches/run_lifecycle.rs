@@ -2,31 +2,20 @@
 //! namespaces, overlay mount, /proc /dev /sys, pivot_root, exec, wait, state files, removal.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferry_benches::{ferry, is_root};
+use ferry_benches::{ferry, is_root, state_root_with_toolbox};
 
 fn run_rm_true(c: &mut Criterion) {
     if !is_root() {
         eprintln!("SKIPPED run_rm_true: creating namespaces needs root");
         return;
     }
-    let root = tempfile::Builder::new()
-        .prefix("ferry-bench-")
-        .tempdir()
-        .expect("temp state root");
-    let install = ferry(root.path())
-        .args(["toolbox", "install"])
-        .output()
-        .expect("run ferry");
-    assert!(
-        install.status.success(),
-        "toolbox install failed: {install:?}"
-    );
+    let root = state_root_with_toolbox();
     let mut group = c.benchmark_group("lifecycle");
     group.sample_size(30);
-    group.bench_function("ferry run --rm toolbox true", |b| {
+    group.bench_function("ferry run --rm --network none toolbox true", |b| {
         b.iter(|| {
             let status = ferry(root.path())
-                .args(["run", "--rm", "toolbox", "true"])
+                .args(["run", "--rm", "--network", "none", "toolbox", "true"])
                 .status()
                 .expect("run ferry");
             assert!(status.success());

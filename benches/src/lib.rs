@@ -42,3 +42,20 @@ pub fn is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// A fresh temporary state root with the toolbox image installed, for benches that run containers.
+pub fn state_root_with_toolbox() -> tempfile::TempDir {
+    let root = tempfile::Builder::new()
+        .prefix("ferry-bench-")
+        .tempdir()
+        .expect("temp state root");
+    let install = ferry(root.path())
+        .args(["toolbox", "install"])
+        .output()
+        .expect("run ferry");
+    assert!(
+        install.status.success(),
+        "toolbox install failed: {install:?}"
+    );
+    root
+}
