@@ -7,8 +7,9 @@
 //! | module | mechanism | book chapter |
 //! |---|---|---|
 //! | [`runtime`] | namespaces (clone), pivot_root, /proc /dev /sys, exec as PID 1 | 1 |
-//! | [`image`] | the image store, `import`, the embedded toolbox image | 1, 3 |
-//! | [`container`] | container ids and on-disk state | 1, 5 |
+//! | [`image`] | the content-addressed store, layers, storage drivers, the embedded toolbox image | 1, 3 |
+//! | [`container`] | ids, names, state, the per-container monitor, lifecycle commands, volumes | 1, lifecycle |
+//! | [`cgroups`] | one interface over cgroup v1 and v2: limits, OOM, stats, freeze | 2 |
 //! | [`network`] | bridges, veth pairs, IPAM, port publishing (iptables) | 4–6 |
 //! | [`build`] | the Dockerfile language, `ferry build`, the build cache | 7 |
 //! | [`registry`] | the distribution protocol: `registry serve`, `pull`, `push`, `login` | 7 |
