@@ -73,12 +73,14 @@ kvm_works() {
 }
 
 # Sets VM_ACCEL to the QEMU accelerator options: KVM when it works, else TCG (emulation, about
-# ten times slower, but it runs everywhere). FERRY_VM_ACCEL=kvm|tcg skips the probe.
+# ten times slower, but it runs everywhere), and VM_ACCEL_NAME to kvm or tcg.
+# FERRY_VM_ACCEL=kvm|tcg skips the probe.
 choose_accel() {
     local accel="${FERRY_VM_ACCEL:-}"
     if [ -z "$accel" ]; then
         if kvm_works; then accel=kvm; else accel=tcg; fi
     fi
+    VM_ACCEL_NAME=$accel
     case "$accel" in
         kvm) VM_ACCEL=(-accel kvm -cpu host); say "accelerator: KVM" ;;
         # -cpu max gives the emulated CPU every feature TCG can do, so host-built code that

@@ -6,6 +6,7 @@
 //! where a missing requirement fails the test instead, so a green run proves the tests ran.
 
 use std::path::Path;
+use std::time::Duration;
 
 /// The environment variable that turns a skip into a failure.
 pub const REQUIRE_ENV: &str = "FERRY_REQUIRE_PRIVILEGED";
@@ -75,6 +76,28 @@ pub fn required() -> bool {
     std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1")
 }
 
+/// The environment variable that stretches tests' time limits on a slow machine.
+///
+/// Under QEMU without KVM (TCG, as in CI's VM) everything runs about ten times slower; `vm/test`
+/// sets `FERRY_TEST_TIME_SCALE=10` there so that limits meant to catch a hang do not catch slowness.
+pub const TIME_SCALE_ENV: &str = "FERRY_TEST_TIME_SCALE";
+
+/// A test's time limit, stretched by [`TIME_SCALE_ENV`] (a whole or decimal factor, 1 by default).
+///
+/// Use it for every "this must happen within" bound, never for a delay the test waits out on
+/// purpose.
+pub fn patience(limit: Duration) -> Duration {
+    limit.mul_f64(time_scale())
+}
+
+fn time_scale() -> f64 {
+    std::env::var(TIME_SCALE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f >= 1.0)
+        .unwrap_or(1.0)
+}
+
 /// A fresh, empty ferry state root that is removed (with everything below it) when dropped.
 ///
 /// Every privileged test runs ferry with its own state root so tests never see each other's
@@ -97,4 +120,25 @@ pub fn mounts_below(dir: &Path) -> usize {
         .filter_map(|l| l.split_whitespace().nth(1))
         .filter(|mp| mp.starts_with(dir.as_ref()))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One test owns the variable: tests in a binary run in parallel threads of one process.
+    #[test]
+    fn patience_stretches_a_limit_by_the_time_scale_and_ignores_nonsense() {
+        std::env::remove_var(TIME_SCALE_ENV);
+        assert_eq!(patience(Duration::from_secs(2)), Duration::from_secs(2));
+        std::env::set_var(TIME_SCALE_ENV, "10");
+        assert_eq!(patience(Duration::from_secs(2)), Duration::from_secs(20));
+        std::env::set_var(TIME_SCALE_ENV, "2.5");
+        assert_eq!(patience(Duration::from_secs(2)), Duration::from_secs(5));
+        for nonsense in ["0.1", "-3", "fast", "NaN"] {
+            std::env::set_var(TIME_SCALE_ENV, nonsense);
+            assert_eq!(patience(Duration::from_secs(2)), Duration::from_secs(2));
+        }
+        std::env::remove_var(TIME_SCALE_ENV);
+    }
 }
