@@ -13,6 +13,7 @@
 //! | [`network`] | bridges, veth pairs, IPAM, port publishing (iptables) | 4–6 |
 //! | [`build`] | the Dockerfile language, `ferry build`, the build cache | 7 |
 //! | [`registry`] | the distribution protocol: `registry serve`, `pull`, `push`, `login` | 7 |
+//! | [`system`] | `info`: the engine's containers and images, and the host it runs on | — |
 
 pub mod build;
 pub mod cgroups;
@@ -23,5 +24,6 @@ pub mod image;
 pub mod network;
 pub mod registry;
 pub mod runtime;
+pub mod system;
 
 pub use error::{Error, Result};

@@ -385,6 +385,53 @@ fn images_tag_and_inspect_show_what_is_stored() {
 }
 
 #[test]
+fn images_with_a_repository_argument_lists_only_the_names_it_matches() {
+    if !require(
+        "images_with_a_repository_argument_lists_only_the_names_it_matches",
+        NEEDS,
+    ) {
+        return;
+    }
+    let root = state_root();
+    run(root.path(), &["toolbox", "install"]);
+    run(root.path(), &["tag", "toolbox", "toolbox:v2"]);
+    run(
+        root.path(),
+        &["tag", "toolbox", "127.0.0.1:5000/team/box:v1"],
+    );
+    let id = inspect(root.path(), "toolbox")["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let short = &id["sha256:".len()..][..12];
+    assert_eq!(
+        run(root.path(), &["images", "-q", "toolbox"]),
+        format!("{short}\n{short}\n"),
+        "a repository matches each of its tags"
+    );
+    assert_eq!(
+        run(root.path(), &["images", "-q", "toolbox:v2"]),
+        format!("{short}\n")
+    );
+    let listing = run(root.path(), &["images", "127.0.0.1:5000/team/*"]);
+    let rows: Vec<&str> = listing.lines().skip(1).collect();
+    assert!(
+        listing.starts_with("REPOSITORY") && rows.len() == 1,
+        "{listing}"
+    );
+    assert!(
+        rows[0].starts_with("127.0.0.1:5000/team/box ") && rows[0].contains(" v1 "),
+        "{listing}"
+    );
+    assert_eq!(run(root.path(), &["images", "-q", "toolbox:v3"]), "");
+    assert_eq!(
+        run(root.path(), &["image", "ls", "-q", "nosuch"]),
+        "",
+        "`image ls` takes the same filter"
+    );
+}
+
+#[test]
 fn the_copying_driver_is_announced_and_behaves_like_overlay() {
     if !require(
         "the_copying_driver_is_announced_and_behaves_like_overlay",

@@ -23,7 +23,7 @@ fn run_d_prints_the_full_id_and_returns_while_the_container_runs() {
     let started = Instant::now();
     let id = root.detach(&["--name", "sleeper"], &["sleep", "100"]);
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < ferry_testkit::patience(Duration::from_secs(10)),
         "run -d waited for the container"
     );
     assert_eq!(root.status("sleeper"), "running");
@@ -235,7 +235,10 @@ fn exec_joins_the_containers_namespaces_with_its_env_workdir_and_user() {
     let cgroup = root.ok(&["exec", "box", "cat", "/proc/self/cgroup"]);
     let id = root.inspect("box", "{{.Id}}");
     assert!(
-        cgroup.contains(&format!("ferry/{id}")),
+        cgroup.contains(&format!(
+            "{}/{id}",
+            ferry::container::cgroup::parent_name(root.path())
+        )),
         "exec joins the container's cgroup: {cgroup}"
     );
     assert_eq!(
@@ -245,7 +248,17 @@ fn exec_joins_the_containers_namespaces_with_its_env_workdir_and_user() {
         Some(7)
     );
     let missing = root.run(&["exec", "box", "nosuch"]);
-    assert_eq!(missing.status.code(), Some(127), "{missing:?}");
+    assert_eq!(
+        missing.status.code(),
+        Some(126),
+        "exec reports a missing command as Docker does, unlike run's 127: {missing:?}"
+    );
+    assert!(
+        stderr(&missing).contains(
+            "OCI runtime exec failed: exec failed: exec: \"nosuch\": executable file not found in $PATH: unknown"
+        ),
+        "{missing:?}"
+    );
     let piped = root
         .ferry()
         .args(["exec", "-i", "box", "cat"])
@@ -369,7 +382,11 @@ fn kill_sends_a_signal_that_pid_1_ignores_unless_it_handles_it_and_refuses_a_sto
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(root.status("target"), "running");
     assert_eq!(root.ok(&["kill", "target"]), "target\n");
-    root.wait_for_status("target", "exited");
+    assert_eq!(
+        root.status("target"),
+        "exited",
+        "kill (SIGKILL) returns once the exit is recorded"
+    );
     assert_eq!(root.inspect("target", "{{.State.ExitCode}}"), "137");
     let again = root.run(&["kill", "target"]);
     assert_eq!(again.status.code(), Some(1));

@@ -116,7 +116,7 @@ fn wait_for_port(ip: Option<Ipv4Addr>, port: u16) {
         .is_err()
     {
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < ferry_testkit::patience(Duration::from_secs(10)),
             "nothing listens on {ip}:{port}"
         );
         std::thread::sleep(Duration::from_millis(50));
@@ -125,10 +125,11 @@ fn wait_for_port(ip: Option<Ipv4Addr>, port: u16) {
 
 /// A plain HTTP/1.0 GET from the test's host; returns the body.
 fn http_get(addr: SocketAddr) -> String {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    let mut stream =
+        TcpStream::connect_timeout(&addr, ferry_testkit::patience(Duration::from_secs(5)))
+            .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(ferry_testkit::patience(Duration::from_secs(5))))
         .expect("set a read timeout");
     stream
         .write_all(b"GET /index.html HTTP/1.0\r\n\r\n")
@@ -198,6 +199,78 @@ fn containers_on_the_default_bridge_reach_each_other_and_the_host_reaches_them()
         veths,
         [host.settings(&web).networks[0].host_veth.clone()],
         "one veth, named after the container"
+    );
+}
+
+#[test]
+fn a_link_names_the_linked_container_in_etc_hosts_and_needs_it_running() {
+    let Some(host) =
+        Host::new("a_link_names_the_linked_container_in_etc_hosts_and_needs_it_running")
+    else {
+        return;
+    };
+    let web = host.web(&["--name", "web"], "hello-through-a-link");
+    let hosts = host.ok(&[
+        "run",
+        "--rm",
+        "--link",
+        "web:site",
+        "toolbox",
+        "cat",
+        "/etc/hosts",
+    ]);
+    let line = format!("{}\tsite {} web", host.ip_of(&web), &web[..12]);
+    assert!(hosts.lines().any(|l| l == line), "{line:?} not in {hosts}");
+    assert_eq!(
+        host.ok(&[
+            "run",
+            "--rm",
+            "--link",
+            "web:site",
+            "toolbox",
+            "wget",
+            "-qO-",
+            "http://site/index.html"
+        ]),
+        "hello-through-a-link\n"
+    );
+    let unlinked = host.run(&[
+        "run",
+        "--rm",
+        "toolbox",
+        "wget",
+        "-qO-",
+        "http://web/index.html",
+    ]);
+    assert!(
+        !unlinked.status.success(),
+        "the default bridge resolves no names without a link"
+    );
+
+    refused(
+        &host,
+        &["run", "--rm", "--link", "nope:db", "toolbox", "true"],
+        "could not get container for nope",
+    );
+    refused(
+        &host,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--link",
+            "web:db",
+            "toolbox",
+            "true",
+        ],
+        "conflicting options: --link and --network none",
+    );
+    host.ok(&["create", "--name", "idle", "toolbox", "true"]);
+    refused(
+        &host,
+        &["run", "--rm", "--link", "idle:db", "toolbox", "true"],
+        "cannot link to a non running container: /idle AS /",
     );
 }
 

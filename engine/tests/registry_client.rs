@@ -201,7 +201,7 @@ fn login_checks_the_password_and_logout_forgets_it() {
     let reference = format!("{host}/nginx:alpine");
 
     let anonymous = run(ferry(&root).args(["pull", &reference]));
-    assert_eq!(anonymous.status.code(), Some(125));
+    assert_eq!(anonymous.status.code(), Some(1), "Docker's pull exits 1");
     assert!(
         stderr(&anonymous).contains(&format!(
             "unauthorized: no basic auth credentials for {host} (try `ferry login {host}`)"
@@ -240,9 +240,15 @@ fn login_checks_the_password_and_logout_forgets_it() {
         stdout(&logout),
         format!("Removing login credentials for {host}\n")
     );
-    assert!(!run(ferry(&root).args(["pull", &reference]))
-        .status
-        .success());
+    let refused = run(ferry(&root).args(["pull", &reference]));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let push = run(ferry(&root).args(["push", &reference]));
+    assert_eq!(push.status.code(), Some(1), "{}", stderr(&push));
+    assert!(
+        stderr(&push).contains("no basic auth credentials"),
+        "{}",
+        stderr(&push)
+    );
 }
 
 /// Seeds an image into an htpasswd-protected registry by pushing it with `ferry` itself.
@@ -370,7 +376,7 @@ fn a_blob_with_the_wrong_digest_is_refused_and_nothing_is_stored() {
     let root = dir.path().join("root");
     let reference = format!("{}/app:v1", fake.host());
     let pulled = run(ferry(&root).args(["pull", &reference]));
-    assert_eq!(pulled.status.code(), Some(125));
+    assert_eq!(pulled.status.code(), Some(1));
     let err = stderr(&pulled);
     assert!(
         err.contains(&format!(
@@ -431,7 +437,7 @@ fn a_broken_download_resumes_with_a_range_request() {
 fn pushing_an_image_that_is_not_stored_names_the_missing_tag() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(ferry(dir.path()).args(["push", "127.0.0.1:1/nothing:v1"]));
-    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.status.code(), Some(1), "Docker's push exits 1");
     assert!(
         stderr(&out)
             .contains("An image does not exist locally with the tag: 127.0.0.1:1/nothing:v1"),

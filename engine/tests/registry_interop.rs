@@ -138,7 +138,9 @@ impl DockerRegistry {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start docker-registry");
-        for _ in 0..100 {
+        let deadline =
+            std::time::Instant::now() + ferry_testkit::patience(std::time::Duration::from_secs(5));
+        while std::time::Instant::now() < deadline {
             if std::net::TcpStream::connect(&host).is_ok() {
                 break;
             }

@@ -54,7 +54,9 @@ impl Registry {
             .stderr(Stdio::null())
             .spawn()
             .expect("start the registry");
-        for _ in 0..200 {
+        let deadline =
+            std::time::Instant::now() + ferry_testkit::patience(std::time::Duration::from_secs(5));
+        while std::time::Instant::now() < deadline {
             if std::net::TcpStream::connect(&host).is_ok() {
                 break;
             }

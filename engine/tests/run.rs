@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use ferry_testkit::{mounts_below, require, state_root, Need};
+use ferry_testkit::{mounts_below, patience, require, state_root, Need};
 
 const NEEDS: &[Need] = &[Need::Root, Need::Namespaces, Need::Overlay];
 
@@ -153,6 +153,26 @@ fn exit_codes_of_the_command_are_forwarded() {
     }
 }
 
+/// Needs no privileges: the request is refused before anything is created.
+#[test]
+fn run_ti_without_a_terminal_exits_1_and_creates_nothing() {
+    let root = state_root();
+    let out = ferry(root.path())
+        .args(["run", "-ti", "--rm", "toolbox", "true"])
+        .write_stdin("not a terminal")
+        .output()
+        .expect("ferry runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the input device is not a TTY"),
+        "{out:?}"
+    );
+    let containers = std::fs::read_dir(root.path().join("containers")).unwrap();
+    assert_eq!(containers.count(), 0, "no container was created");
+    let images = ferry(root.path()).args(["images", "-q"]).output().unwrap();
+    assert_eq!(stdout(&images), "", "not even the toolbox image");
+}
+
 #[test]
 fn a_container_killed_from_the_host_exits_128_plus_the_signal() {
     if !require(
@@ -182,7 +202,8 @@ fn a_container_killed_from_the_host_exits_128_plus_the_signal() {
 
 /// Polls the only container's state.json until it records PID 1's host pid.
 fn wait_for_pid(root: &Path) -> i32 {
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + patience(std::time::Duration::from_secs(5));
+    while std::time::Instant::now() < deadline {
         let state = std::fs::read_dir(root.join("containers"))
             .ok()
             .and_then(|mut dirs| dirs.next())

@@ -17,6 +17,7 @@ use super::resources::Resources;
 use super::stats::Stats;
 use super::v1::V1Cgroup;
 use super::v2::V2Cgroup;
+use super::view::CgroupView;
 
 /// What differs between cgroup v1 and v2 for one container's cgroup.
 pub trait Backend: std::fmt::Debug + Send + Sync {
@@ -24,6 +25,8 @@ pub trait Backend: std::fmt::Debug + Send + Sync {
     fn create(&self) -> Result<()>;
     /// The container's cgroup directories: one per v1 hierarchy, the single one on v2.
     fn dirs(&self) -> Vec<PathBuf>;
+    /// What the container is shown of its cgroup at its `/sys/fs/cgroup`.
+    fn view(&self) -> CgroupView;
     /// Writes the limits into the cgroup files.
     fn apply(&self, resources: &Resources) -> Result<()>;
     /// Whether the kernel's OOM killer has killed a process of this cgroup.
@@ -37,7 +40,9 @@ pub trait Backend: std::fmt::Debug + Send + Sync {
 /// The cgroup of one container: `<hierarchy>/<parent>/<id>`, e.g. `/sys/fs/cgroup/memory/ferry/ID`.
 ///
 /// ferry only touches cgroups it created: `create` refuses a directory that already exists, and
-/// `remove` removes the container's directories, never the shared parent.
+/// `remove` removes the container's directories, then the parent if no other container uses it.
+/// The parent's name is ferry's own (`ferry`, `ferry-<hash of the state root>`): no other
+/// program makes cgroups under it.
 #[derive(Debug)]
 pub struct ContainerCgroup {
     backend: Box<dyn Backend>,
@@ -56,7 +61,7 @@ impl ContainerCgroup {
     ) -> Result<Self> {
         resources.validate()?;
         let backend = backend(hierarchy, parent, id)?;
-        backend.create()?;
+        retry_while_parent_vanishes(|| backend.create())?;
         let cgroup = ContainerCgroup { backend };
         if let Err(error) = cgroup.backend.apply(resources) {
             let _ = cgroup.remove();
@@ -76,6 +81,11 @@ impl ContainerCgroup {
     /// The container's cgroup directories (one per v1 controller hierarchy, or one on v2).
     pub fn paths(&self) -> Vec<PathBuf> {
         self.backend.dirs()
+    }
+
+    /// What the runtime mounts read-only at the container's `/sys/fs/cgroup`: its own cgroup.
+    pub fn view(&self) -> CgroupView {
+        self.backend.view()
     }
 
     // ANCHOR: add_process
@@ -119,18 +129,38 @@ impl ContainerCgroup {
         self.backend.set_frozen(false)
     }
 
+    // ANCHOR: remove
     /// Removes the container's cgroup directories, waiting briefly for exiting processes to
-    /// leave. It does not kill anything: the caller stops the container first. Removing twice is
-    /// harmless; the parent cgroup (`ferry`) is left in place for other containers.
+    /// leave, and then ferry's parent cgroup in each hierarchy if this was its last container. It
+    /// does not kill anything: the caller stops the container first. Removing twice is harmless.
     pub fn remove(&self) -> Result<()> {
         let deadline = Instant::now() + fs::SETTLE_TIMEOUT;
         let mut first_error = None;
         for dir in self.backend.dirs() {
-            if let Err(error) = fs::remove_dir(&dir, deadline) {
+            let removed = fs::remove_dir(&dir, deadline)
+                .and_then(|()| dir.parent().map_or(Ok(()), fs::remove_if_unused));
+            if let Err(error) = removed {
                 first_error.get_or_insert(error);
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+    // ANCHOR_END: remove
+}
+
+/// How often creating a container's cgroup is tried while its parent keeps vanishing.
+const CREATE_ATTEMPTS: usize = 10;
+
+/// Runs `create` again when a directory it needed was gone: between making the shared parent
+/// and the container's directory in it, another `ferry` removed its last container and with it
+/// the parent, which the next attempt makes again.
+fn retry_while_parent_vanishes(mut create: impl FnMut() -> Result<()>) -> Result<()> {
+    let mut attempt = 1;
+    loop {
+        match create() {
+            Err(error) if error.is_not_found() && attempt < CREATE_ATTEMPTS => attempt += 1,
+            result => return result,
+        }
     }
 }
 
@@ -162,6 +192,52 @@ fn relative(parent: &str, id: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vanished(path: &str) -> CgroupError {
+        CgroupError::Io {
+            op: "create cgroup",
+            path: path.into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        }
+    }
+
+    #[test]
+    fn creation_is_retried_while_the_parent_vanishes_and_then_given_up() {
+        let mut calls = 0;
+        retry_while_parent_vanishes(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(vanished("/x/ferry/c1"))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap();
+        assert_eq!(calls, 3);
+
+        let mut calls = 0;
+        let err = retry_while_parent_vanishes(|| {
+            calls += 1;
+            Err(vanished("/x/ferry/c1"))
+        })
+        .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        assert_eq!(calls, CREATE_ATTEMPTS, "bounded");
+    }
+
+    #[test]
+    fn other_creation_errors_are_not_retried() {
+        let mut calls = 0;
+        let err = retry_while_parent_vanishes(|| {
+            calls += 1;
+            Err(CgroupError::AlreadyExists {
+                path: "/x/ferry/c1".into(),
+            })
+        })
+        .unwrap_err();
+        assert!(matches!(err, CgroupError::AlreadyExists { .. }));
+        assert_eq!(calls, 1);
+    }
 
     #[test]
     fn names_must_be_single_path_components() {

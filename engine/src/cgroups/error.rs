@@ -105,6 +105,12 @@ pub enum CgroupError {
 }
 
 impl CgroupError {
+    /// Whether a file or directory the operation needed did not exist (for a cgroup being
+    /// created: its parent was removed meanwhile by another `ferry` removing its last container).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, CgroupError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+
     /// Wraps an I/O error with the step and the path it concerned.
     pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();

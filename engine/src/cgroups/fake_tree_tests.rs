@@ -68,7 +68,7 @@ fn all_limits() -> Resources {
 fn v1_create_makes_the_container_directory_in_every_controller() {
     let (tmp, h) = fake_v1(false);
     let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
-    let expected: Vec<PathBuf> = ["memory", "cpu", "cpuacct", "pids", "freezer"]
+    let expected: Vec<PathBuf> = ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"]
         .iter()
         .map(|c| v1_dir(&tmp, c))
         .collect();
@@ -122,7 +122,7 @@ fn v1_without_swap_accounting_writes_no_memsw_limit() {
 fn unset_limits_write_no_file() {
     let (tmp, h) = fake_v1(true);
     ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
-    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer"] {
+    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
         let files = fs::read_dir(v1_dir(&tmp, controller)).unwrap().count();
         assert_eq!(files, 0, "{controller} got a file");
     }
@@ -206,21 +206,37 @@ fn v1_fallback_counts_memsw_limit_hits_when_swap_is_accounted() {
 }
 
 #[test]
-fn v1_stats_read_usage_limit_cpu_time_and_pids() {
+fn v1_stats_read_usage_limit_cpu_time_pids_and_block_io() {
     let (tmp, h) = fake_v1(false);
     let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
     let memory = v1_dir(&tmp, "memory");
-    write(memory.join("memory.usage_in_bytes"), "1048576\n");
+    write(memory.join("memory.usage_in_bytes"), "3145728\n");
+    write(
+        memory.join("memory.stat"),
+        "cache 2097152\ninactive_file 4096\ntotal_inactive_file 2097152\n",
+    );
     write(memory.join("memory.limit_in_bytes"), "31457280\n");
     write(v1_dir(&tmp, "cpuacct").join("cpuacct.usage"), "123456789\n");
     write(v1_dir(&tmp, "pids").join("pids.current"), "3\n");
+    write(
+        v1_dir(&tmp, "blkio").join("blkio.throttle.io_service_bytes_recursive"),
+        "8:0 Read 4096\n8:0 Write 8192\n8:0 Total 12288\nTotal 12288\n",
+    );
     let expected = Stats {
         memory_usage: 1048576,
         memory_limit: Some(31457280),
         cpu_usage_ns: 123456789,
         pids_current: 3,
+        block_io: BlockIo {
+            read: 4096,
+            written: 8192,
+        },
     };
-    assert_eq!(cg.stats().unwrap(), expected);
+    assert_eq!(
+        cg.stats().unwrap(),
+        expected,
+        "usage without the inactive cache (total_inactive_file, the hierarchical count)"
+    );
     write(
         memory.join("memory.limit_in_bytes"),
         "9223372036854771712\n",
@@ -230,6 +246,95 @@ fn v1_stats_read_usage_limit_cpu_time_and_pids() {
         None,
         "v1's largest value means no limit"
     );
+}
+
+#[test]
+fn v1_without_a_blkio_hierarchy_runs_and_reports_no_block_io() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mounts = Controller::ALL
+        .into_iter()
+        .filter(|c| !c.is_optional())
+        .map(|c| (c, tmp.path().join(c.name())))
+        .collect();
+    let h = Hierarchy::V1 { mounts };
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    assert!(!tmp.path().join("blkio").exists());
+    let memory = tmp.path().join("memory/ferry/c1");
+    write(memory.join("memory.usage_in_bytes"), "0\n");
+    write(memory.join("memory.stat"), "total_inactive_file 0\n");
+    write(memory.join("memory.limit_in_bytes"), "31457280\n");
+    write(tmp.path().join("cpuacct/ferry/c1/cpuacct.usage"), "0\n");
+    write(tmp.path().join("pids/ferry/c1/pids.current"), "1\n");
+    assert_eq!(cg.stats().unwrap().block_io, BlockIo::default());
+}
+
+#[test]
+fn removing_the_last_container_removes_the_parent_too() {
+    let (tmp, h) = fake_v1(false);
+    let first = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let second = ContainerCgroup::create(&h, PARENT, "c2", &Resources::default()).unwrap();
+    first.remove().unwrap();
+    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
+        let parent = tmp.path().join(controller).join(PARENT);
+        assert!(!parent.join("c1").exists(), "{controller}/ferry/c1 is left");
+        assert!(parent.join("c2").is_dir(), "{controller}: c2 still uses it");
+    }
+    second.remove().unwrap();
+    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
+        let hierarchy = tmp.path().join(controller);
+        assert!(hierarchy.is_dir(), "the hierarchy itself stays");
+        assert!(
+            !hierarchy.join(PARENT).exists(),
+            "{controller}/ferry is left"
+        );
+    }
+    second.remove().unwrap();
+}
+
+#[test]
+fn the_parent_is_made_again_after_the_last_container_took_it_away() {
+    let (tmp, h) = fake_v1(false);
+    ContainerCgroup::create(&h, PARENT, "c1", &Resources::default())
+        .unwrap()
+        .remove()
+        .unwrap();
+    assert!(!tmp.path().join("memory/ferry").exists());
+    ContainerCgroup::create(&h, PARENT, "c2", &Resources::default()).unwrap();
+    assert!(v1_dir(&tmp, "memory").parent().unwrap().join("c2").is_dir());
+}
+
+#[test]
+fn parents_of_other_state_roots_are_left_alone() {
+    let (tmp, h) = fake_v1(false);
+    let other = ContainerCgroup::create(&h, "ferry-0123456789ab", "c9", &Resources::default());
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    cg.remove().unwrap();
+    assert!(tmp.path().join("memory/ferry-0123456789ab/c9").is_dir());
+    other.unwrap().remove().unwrap();
+    assert!(!tmp.path().join("memory/ferry-0123456789ab").exists());
+}
+
+#[test]
+fn v1_view_names_each_hierarchy_as_its_mount_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let comounted = tmp.path().join("cpu,cpuacct");
+    let mounts = [
+        (Controller::Memory, tmp.path().join("memory")),
+        (Controller::Cpu, comounted.clone()),
+        (Controller::Cpuacct, comounted.clone()),
+        (Controller::Pids, tmp.path().join("pids")),
+        (Controller::Freezer, tmp.path().join("freezer")),
+    ]
+    .into();
+    let h = Hierarchy::V1 { mounts };
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    let CgroupView::V1 { hierarchies } = cg.view() else {
+        panic!("v1 shows hierarchies: {:?}", cg.view());
+    };
+    let names: Vec<&str> = hierarchies.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["memory", "cpu,cpuacct", "pids", "freezer"]);
+    assert_eq!(hierarchies[1].1, comounted.join("ferry/c1"), "listed once");
+    assert_eq!(cg.paths().len(), 4);
 }
 
 #[test]
@@ -314,11 +419,12 @@ fn v2_create_enables_the_controllers_on_the_root_and_on_ferry() {
     assert!(tmp.path().join("ferry/c1").is_dir());
     assert_eq!(
         read(tmp.path().join("cgroup.subtree_control")),
-        "+memory +cpu +pids"
+        "+memory +cpu +pids +io",
+        "io too, as the root offers it"
     );
     assert_eq!(
         read(tmp.path().join("ferry/cgroup.subtree_control")),
-        "+memory +cpu +pids"
+        "+memory +cpu +pids +io"
     );
 }
 
@@ -328,7 +434,7 @@ fn v2_enabled_controllers_are_not_written_again() {
     ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
     assert_eq!(
         read(tmp.path().join("cgroup.subtree_control")),
-        "+pids",
+        "+pids +io",
         "only what is missing"
     );
 }
@@ -420,11 +526,15 @@ fn v2_oom_kill_is_read_from_memory_events() {
 }
 
 #[test]
-fn v2_stats_read_usage_limit_cpu_time_and_pids() {
+fn v2_stats_read_usage_limit_cpu_time_pids_and_io() {
     let (tmp, h) = fake_v2("cpu memory pids", "");
     let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
     let dir = tmp.path().join("ferry/c1");
-    write(dir.join("memory.current"), "2097152\n");
+    write(dir.join("memory.current"), "2101248\n");
+    write(
+        dir.join("memory.stat"),
+        "anon 1048576\nfile 4096\ninactive_file 4096\n",
+    );
     write(dir.join("memory.max"), "max\n");
     write(
         dir.join("cpu.stat"),
@@ -436,8 +546,46 @@ fn v2_stats_read_usage_limit_cpu_time_and_pids() {
         memory_limit: None,
         cpu_usage_ns: 1_500_000,
         pids_current: 2,
+        block_io: BlockIo::default(),
     };
-    assert_eq!(cg.stats().unwrap(), expected);
+    assert_eq!(
+        cg.stats().unwrap(),
+        expected,
+        "no io controller: no io.stat"
+    );
+    write(
+        dir.join("io.stat"),
+        "8:0 rbytes=4096 wbytes=512 rios=1 wios=1 dbytes=0 dios=0\n",
+    );
+    assert_eq!(
+        cg.stats().unwrap().block_io,
+        BlockIo {
+            read: 4096,
+            written: 512
+        }
+    );
+}
+
+#[test]
+fn v2_enables_io_where_the_root_offers_it() {
+    let (tmp, h) = fake_v2("cpu io memory pids\n", "");
+    ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    assert_eq!(
+        read(tmp.path().join("cgroup.subtree_control")),
+        "+memory +cpu +pids +io"
+    );
+}
+
+#[test]
+fn v2_view_is_the_containers_one_directory() {
+    let (tmp, h) = fake_v2("cpu memory pids", "");
+    let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
+    assert_eq!(
+        cg.view(),
+        CgroupView::V2 {
+            dir: tmp.path().join("ferry/c1")
+        }
+    );
 }
 
 #[test]

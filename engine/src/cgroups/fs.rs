@@ -140,6 +140,26 @@ pub fn remove_dir(dir: &Path, deadline: Instant) -> Result<()> {
     }
 }
 
+// ANCHOR: remove_if_unused
+/// Removes a shared parent cgroup such as `ferry` if no container cgroup is left in it.
+///
+/// `rmdir` tests and removes at once, so no other `ferry` can slip a container in between: the
+/// kernel refuses it (`EBUSY`; `ENOTEMPTY` on a plain directory) while a child cgroup exists,
+/// which means another container still uses the parent and it stays. Gone already is removed.
+pub fn remove_if_unused(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::ENOTEMPTY)) => Ok(()),
+        Err(source) => Err(CgroupError::Io {
+            op: "remove parent cgroup",
+            path: dir.into(),
+            source,
+        }),
+    }
+}
+// ANCHOR_END: remove_if_unused
+
 /// Polls `done` until it holds or `timeout` passes.
 pub fn wait_until(
     op: &'static str,
@@ -245,6 +265,19 @@ mod tests {
         remove_dir(&gone, deadline).unwrap();
         remove_dir(&gone, deadline).unwrap();
         assert!(!gone.exists());
+    }
+
+    #[test]
+    fn a_parent_is_removed_only_once_it_holds_no_child() {
+        let dir = tempfile::tempdir().unwrap();
+        let parent = dir.path().join("ferry");
+        std::fs::create_dir_all(parent.join("other-container")).unwrap();
+        remove_if_unused(&parent).unwrap();
+        assert!(parent.join("other-container").is_dir(), "still in use");
+        std::fs::remove_dir(parent.join("other-container")).unwrap();
+        remove_if_unused(&parent).unwrap();
+        assert!(!parent.exists());
+        remove_if_unused(&parent).unwrap();
     }
 
     #[test]

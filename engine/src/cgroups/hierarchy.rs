@@ -27,17 +27,26 @@ pub enum Controller {
     Pids,
     /// Freezing and thawing every process at once (`ferry pause`).
     Freezer,
+    /// Block I/O accounting (`ferry stats`); optional: a container runs without it.
+    Blkio,
 }
 
 impl Controller {
-    /// Every controller a v1 container cgroup is created in.
-    pub const ALL: [Controller; 5] = [
+    /// Every controller a v1 container cgroup is created in (where it is mounted, for the
+    /// optional ones).
+    pub const ALL: [Controller; 6] = [
         Controller::Memory,
         Controller::Cpu,
         Controller::Cpuacct,
         Controller::Pids,
         Controller::Freezer,
+        Controller::Blkio,
     ];
+
+    /// Whether a container can do without this controller: only its statistics would be missing.
+    pub fn is_optional(self) -> bool {
+        self == Controller::Blkio
+    }
 
     /// The controller's name as the kernel spells it in mount options and file names.
     pub fn name(self) -> &'static str {
@@ -47,6 +56,7 @@ impl Controller {
             Controller::Cpuacct => "cpuacct",
             Controller::Pids => "pids",
             Controller::Freezer => "freezer",
+            Controller::Blkio => "blkio",
         }
     }
 
@@ -204,7 +214,9 @@ mod tests {
 32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
 33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
 35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices
 37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer
+38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio
 39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
 40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
 41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
@@ -227,9 +239,13 @@ mod tests {
         );
         assert_eq!(mounts[&Controller::Pids], Path::new("/sys/fs/cgroup/pids"));
         assert_eq!(
+            mounts[&Controller::Blkio],
+            Path::new("/sys/fs/cgroup/blkio")
+        );
+        assert_eq!(
             mounts.len(),
-            5,
-            "name=systemd is not a controller: {mounts:?}"
+            6,
+            "devices and name=systemd are not ferry's controllers: {mounts:?}"
         );
     }
 

@@ -2,10 +2,14 @@
 //!
 //! A cgroup is a directory in a cgroup file system; the processes listed in its `cgroup.procs` share
 //! the limits written in its files. ferry gives each container its own cgroup under a parent it
-//! owns, `ferry`:
+//! owns, `ferry` (for another state root than the default, `ferry-<hash>`: see
+//! `container::cgroup::parent_name`), made with the first container and removed with the last:
 //!
-//! - cgroup v1 (one hierarchy per controller): `/sys/fs/cgroup/{memory,cpu,cpuacct,pids,freezer}/ferry/<id>`
+//! - cgroup v1 (one hierarchy per controller): `/sys/fs/cgroup/{memory,cpu,cpuacct,pids,freezer,blkio}/ferry/<id>`
 //! - cgroup v2 (one unified hierarchy): `/sys/fs/cgroup/ferry/<id>`
+//!
+//! The container is shown its own cgroup at its `/sys/fs/cgroup` ([`CgroupView`], mounted by the
+//! runtime), and `ferry stats` reads [`Stats`] from it.
 //!
 //! Which one a machine has is found at run time ([`Hierarchy::detect`]); everything else goes through
 //! one type, [`ContainerCgroup`], whose version-specific half is `v1.rs` or `v2.rs` behind one
@@ -32,6 +36,7 @@ mod stats;
 mod units;
 mod v1;
 mod v2;
+mod view;
 
 #[cfg(test)]
 mod fake_tree_tests;
@@ -43,8 +48,10 @@ pub use error::{CgroupError, InvalidLimit, Result};
 pub use fs::SETTLE_TIMEOUT;
 pub use hierarchy::{CgroupVersion, Controller, Hierarchy, MOUNTINFO};
 pub use resources::{CpuQuota, Resources, DEFAULT_CPU_PERIOD_US, MIN_MEMORY};
-pub use stats::Stats;
+pub use stats::{BlockIo, Stats};
 pub use units::{available_cpus, parse_cpus, parse_cpus_on, parse_memory};
+pub use view::CgroupView;
 
-/// The parent cgroup ferry creates container cgroups in (`/sys/fs/cgroup/.../ferry/<id>`).
+/// The parent cgroup ferry creates container cgroups in (`/sys/fs/cgroup/.../ferry/<id>`) for the
+/// default state root, and the prefix of the parents of other state roots.
 pub const PARENT: &str = "ferry";

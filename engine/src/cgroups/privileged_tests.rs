@@ -283,3 +283,63 @@ fn remove_waits_for_processes_and_reports_one_that_stays() {
     cg.remove().unwrap();
     assert!(cg.paths().iter().all(|d| !d.exists()));
 }
+
+#[test]
+fn the_parent_stays_while_a_container_uses_it_and_goes_with_the_last() {
+    if !require(
+        "the_parent_stays_while_a_container_uses_it_and_goes_with_the_last",
+        &[Need::Root, Need::Cgroups],
+    ) {
+        return;
+    }
+    let parent = TestParent::new();
+    let first = parent.create("first", &Resources::default());
+    let second = parent.create("second", &Resources::default());
+    first.remove().unwrap();
+    assert!(
+        parent.dirs().iter().all(|d| d.join("second").is_dir()),
+        "the kernel refused rmdir of the parent (EBUSY) and ferry kept it"
+    );
+    second.remove().unwrap();
+    for dir in parent.dirs() {
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+    let again = parent.create("again", &Resources::default());
+    assert!(again.paths().iter().all(|d| d.is_dir()), "made again");
+    again.remove().unwrap();
+}
+
+#[test]
+fn containers_created_while_others_take_the_parent_away_still_get_their_cgroup() {
+    if !require(
+        "containers_created_while_others_take_the_parent_away_still_get_their_cgroup",
+        &[Need::Root, Need::Cgroups],
+    ) {
+        return;
+    }
+    let parent = TestParent::new();
+    // Two "ferry processes" each creating and removing their container again and again: each
+    // removal of a last container takes the parent away, maybe just as the other creates.
+    std::thread::scope(|scope| {
+        for worker in 0..2 {
+            let parent = &parent;
+            scope.spawn(move || {
+                for round in 0..40 {
+                    let id = format!("w{worker}-{round}");
+                    let cg = ContainerCgroup::create(
+                        &parent.hierarchy,
+                        &parent.name,
+                        &id,
+                        &Resources::default(),
+                    )
+                    .unwrap_or_else(|e| panic!("create {id}: {e}"));
+                    assert!(cg.paths().iter().all(|d| d.is_dir()), "{id}");
+                    cg.remove().unwrap_or_else(|e| panic!("remove {id}: {e}"));
+                }
+            });
+        }
+    });
+    for dir in parent.dirs() {
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+}

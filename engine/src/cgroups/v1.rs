@@ -11,7 +11,8 @@ use super::error::{CgroupError, Result};
 use super::fs;
 use super::hierarchy::{Controller, MOUNTINFO};
 use super::resources::Resources;
-use super::stats::Stats;
+use super::stats::{self, BlockIo, Stats};
+use super::view::CgroupView;
 
 /// v1 reports "no memory limit" as the largest page-aligned `i64` (9223372036854771712); anything
 /// this large is no limit a container could reach.
@@ -22,29 +23,42 @@ const V1_UNLIMITED: u64 = 1 << 62;
 pub struct V1Cgroup {
     /// Controller → the container's directory in that controller's hierarchy.
     dirs: BTreeMap<Controller, PathBuf>,
+    /// The container's directory in each hierarchy once (co-mounted controllers share one), with
+    /// the name of the hierarchy's mount point (`memory`, `cpu,cpuacct`).
+    hierarchies: Vec<(String, PathBuf)>,
     /// Whether the kernel accounts swap (`memory.memsw.*` exists; `swapaccount=1`).
     swap_accounting: bool,
 }
 
 impl V1Cgroup {
     /// Where the container's cgroup lives in each controller ferry uses, under `relative`
-    /// (`ferry/ID`). Fails when a controller is not mounted.
+    /// (`ferry/ID`). Fails when a controller other than an optional one is not mounted.
     pub fn at(mounts: &BTreeMap<Controller, PathBuf>, relative: &Path) -> Result<V1Cgroup> {
         let mut dirs = BTreeMap::new();
+        let mut hierarchies = Vec::new();
         for controller in Controller::ALL {
-            let mount = mounts
-                .get(&controller)
-                .ok_or(CgroupError::ControllerMissing {
+            let Some(mount) = mounts.get(&controller) else {
+                if controller.is_optional() {
+                    continue;
+                }
+                return Err(CgroupError::ControllerMissing {
                     controller: controller.name(),
                     path: MOUNTINFO.into(),
-                })?;
-            dirs.insert(controller, mount.join(relative));
+                });
+            };
+            let dir = mount.join(relative);
+            if !hierarchies.iter().any(|(_, known)| *known == dir) {
+                let name = mount.file_name().unwrap_or_default().to_string_lossy();
+                hierarchies.push((name.into_owned(), dir.clone()));
+            }
+            dirs.insert(controller, dir);
         }
         let swap_accounting = mounts[&Controller::Memory]
             .join("memory.memsw.limit_in_bytes")
             .exists();
         Ok(V1Cgroup {
             dirs,
+            hierarchies,
             swap_accounting,
         })
     }
@@ -75,6 +89,20 @@ impl V1Cgroup {
         Ok(())
     }
 
+    /// The container's block I/O, where a `blkio` hierarchy counts it (zero otherwise: no such
+    /// hierarchy, or a kernel built without the throttling files).
+    fn block_io(&self) -> Result<BlockIo> {
+        let file = self
+            .dirs
+            .get(&Controller::Blkio)
+            .map(|dir| dir.join("blkio.throttle.io_service_bytes_recursive"))
+            .filter(|file| file.exists());
+        match file {
+            Some(file) => Ok(stats::parse_v1_blkio(&fs::read(&file)?)),
+            None => Ok(BlockIo::default()),
+        }
+    }
+
     fn apply_cpu(&self, resources: &Resources) -> Result<()> {
         if let Some(cpu) = resources.cpu_quota {
             // The period first: the kernel checks the quota against the current period.
@@ -99,7 +127,8 @@ impl V1Cgroup {
 
 impl Backend for V1Cgroup {
     fn create(&self) -> Result<()> {
-        // The parent (e.g. `ferry`) is shared by containers and created once.
+        // The parent (e.g. `ferry`) is shared by containers: created by the first, removed with
+        // the last (see `ContainerCgroup::remove`).
         let dirs = self.dirs();
         for dir in &dirs {
             if let Some(parent) = dir.parent() {
@@ -110,13 +139,16 @@ impl Backend for V1Cgroup {
     }
 
     fn dirs(&self) -> Vec<PathBuf> {
-        // Co-mounted controllers (cpu,cpuacct) share one directory: list it once.
-        let mut seen = std::collections::BTreeSet::new();
-        self.dirs
-            .values()
-            .filter(|dir| seen.insert(*dir))
-            .cloned()
+        self.hierarchies
+            .iter()
+            .map(|(_, dir)| dir.clone())
             .collect()
+    }
+
+    fn view(&self) -> CgroupView {
+        CgroupView::V1 {
+            hierarchies: self.hierarchies.clone(),
+        }
     }
 
     fn apply(&self, resources: &Resources) -> Result<()> {
@@ -152,12 +184,16 @@ impl Backend for V1Cgroup {
     // ANCHOR_END: oom_killed
 
     fn stats(&self) -> Result<Stats> {
-        let limit = fs::read_u64(&self.file(Controller::Memory, "memory.limit_in_bytes"))?;
+        let memory = |name| self.file(Controller::Memory, name);
+        let limit = fs::read_u64(&memory("memory.limit_in_bytes"))?;
+        let usage = fs::read_u64(&memory("memory.usage_in_bytes"))?;
+        let inactive = fs::read_key(&memory("memory.stat"), "total_inactive_file")?;
         Ok(Stats {
-            memory_usage: fs::read_u64(&self.file(Controller::Memory, "memory.usage_in_bytes"))?,
+            memory_usage: stats::without_inactive_cache(usage, inactive.unwrap_or(0)),
             memory_limit: (limit < V1_UNLIMITED).then_some(limit),
             cpu_usage_ns: fs::read_u64(&self.file(Controller::Cpuacct, "cpuacct.usage"))?,
             pids_current: fs::read_u64(&self.file(Controller::Pids, "pids.current"))?,
+            block_io: self.block_io()?,
         })
     }
 

@@ -10,10 +10,14 @@ use super::container::Backend;
 use super::error::{CgroupError, Result};
 use super::fs;
 use super::resources::Resources;
-use super::stats::Stats;
+use super::stats::{self, BlockIo, Stats};
+use super::view::CgroupView;
 
 /// The controllers a container cgroup needs (freezing is built into every v2 cgroup).
 const CONTROLLERS: [&str; 3] = ["memory", "cpu", "pids"];
+
+/// The controllers enabled as well where the root offers them: only statistics depend on them.
+const OPTIONAL_CONTROLLERS: [&str; 1] = ["io"];
 
 /// One container's directory in the unified hierarchy.
 #[derive(Debug)]
@@ -69,14 +73,22 @@ impl Backend for V2Cgroup {
                 path: offered,
             });
         }
-        enable_controllers(&self.root)?;
+        let wanted = wanted_controllers(&available);
+        enable_controllers(&self.root, &wanted)?;
+        // The parent is shared by containers: created by the first, removed with the last.
         fs::ensure_dir(&self.parent)?;
-        enable_controllers(&self.parent)?;
+        enable_controllers(&self.parent, &wanted)?;
         fs::create_dirs(std::slice::from_ref(&self.dir))
     }
 
     fn dirs(&self) -> Vec<PathBuf> {
         vec![self.dir.clone()]
+    }
+
+    fn view(&self) -> CgroupView {
+        CgroupView::V2 {
+            dir: self.dir.clone(),
+        }
     }
 
     fn apply(&self, resources: &Resources) -> Result<()> {
@@ -114,11 +126,21 @@ impl Backend for V2Cgroup {
 
     fn stats(&self) -> Result<Stats> {
         let cpu_usage_us = fs::read_key(&self.file("cpu.stat"), "usage_usec")?.unwrap_or(0);
+        let usage = fs::read_u64(&self.file("memory.current"))?;
+        let inactive = fs::read_key(&self.file("memory.stat"), "inactive_file")?;
+        // io.stat exists only where the io controller is enabled.
+        let io_stat = self.file("io.stat");
+        let block_io = if io_stat.exists() {
+            stats::parse_io_stat(&fs::read(&io_stat)?)
+        } else {
+            BlockIo::default()
+        };
         Ok(Stats {
-            memory_usage: fs::read_u64(&self.file("memory.current"))?,
+            memory_usage: stats::without_inactive_cache(usage, inactive.unwrap_or(0)),
             memory_limit: fs::read_limit(&self.file("memory.max"))?,
             cpu_usage_ns: cpu_usage_us.saturating_mul(1_000),
             pids_current: fs::read_u64(&self.file("pids.current"))?,
+            block_io,
         })
     }
 
@@ -141,11 +163,19 @@ fn missing(list: &str, wanted: &[&'static str]) -> Vec<&'static str> {
         .collect()
 }
 
-/// Enables ferry's controllers for the children of `cgroup`, writing only the missing ones (the
-/// engine changes nothing it does not need).
-fn enable_controllers(cgroup: &Path) -> Result<()> {
+/// The controllers to enable for containers: the required ones, and the optional ones that
+/// `available` (the root's `cgroup.controllers`) lists.
+fn wanted_controllers(available: &str) -> Vec<&'static str> {
+    let absent = missing(available, &OPTIONAL_CONTROLLERS);
+    let optional = OPTIONAL_CONTROLLERS.iter().filter(|c| !absent.contains(c));
+    CONTROLLERS.iter().chain(optional).copied().collect()
+}
+
+/// Enables the `wanted` controllers for the children of `cgroup`, writing only the missing ones
+/// (the engine changes nothing it does not need).
+fn enable_controllers(cgroup: &Path, wanted: &[&'static str]) -> Result<()> {
     let control = cgroup.join("cgroup.subtree_control");
-    let to_enable = missing(&fs::read(&control)?, &CONTROLLERS);
+    let to_enable = missing(&fs::read(&control)?, wanted);
     if to_enable.is_empty() {
         return Ok(());
     }
@@ -207,5 +237,17 @@ mod tests {
             vec!["memory", "cpu", "pids"]
         );
         assert_eq!(missing("memory pids", &CONTROLLERS), vec!["cpu"]);
+    }
+
+    #[test]
+    fn io_is_wanted_only_where_the_root_offers_it() {
+        assert_eq!(
+            wanted_controllers("cpuset cpu io memory pids"),
+            vec!["memory", "cpu", "pids", "io"]
+        );
+        assert_eq!(
+            wanted_controllers("cpu memory pids"),
+            vec!["memory", "cpu", "pids"]
+        );
     }
 }

@@ -3,22 +3,24 @@
 //! `ls` and `prune`), `volume` (see [`super::volume`]), and the hidden `monitor`.
 //!
 //! Exit codes follow Docker's CLI: `create` (like `run`) exits 125 when the engine fails; the
-//! other commands exit 1, except `exec`, which passes on its command's status (126/127 when the
-//! command cannot be run at all).
+//! other commands exit 1, except `exec`, which passes on its command's status (126 when the
+//! command cannot be started at all).
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use super::inspect::Kind;
 use crate::container::cp::{self, CpOptions};
 use crate::container::exec::{self, ExecOptions};
-use crate::container::inspect::{self, Sizes};
+use crate::container::inspect::Sizes;
 use crate::container::lifecycle::{self, DEFAULT_STOP_TIMEOUT};
 use crate::container::list::{self, Filters, Selection};
 use crate::container::logs::{self, LogEntry, LogReader, Stream};
 use crate::container::template::Template;
 use crate::container::time::Timestamp;
-use crate::container::volume::{self, VolumeStore};
+use crate::container::volume;
 use crate::container::{monitor, remove, store, top, Container, StateRoot};
+use crate::error::EXIT_CANNOT_INVOKE;
 use crate::image::{driver, ImageStore};
 use crate::{Error, Result};
 
@@ -78,7 +80,7 @@ pub(super) enum ContainerCommand {
     Unpause(Targets),
     /// Remove one or more containers.
     Rm(RmArgs),
-    /// Display detailed information on containers (or volumes).
+    /// Display detailed information on containers, images or volumes.
     Inspect(InspectArgs),
     /// Copy files between a container and the host (CONTAINER:PATH on one side; "-" is a tar stream).
     Cp(CpArgs),
@@ -227,7 +229,7 @@ pub(super) struct InspectArgs {
     /// Display total file sizes.
     #[arg(short = 's', long)]
     size: bool,
-    /// Only look for this type of object: container or volume.
+    /// Only look for this type of object: container, image or volume.
     #[arg(long = "type")]
     kind: Option<String>,
     /// Names or ids.
@@ -287,6 +289,9 @@ pub(super) fn execute(root: &StateRoot, command: Command) -> Result<i32> {
     match command {
         Command::Container(command) => container_command(root, command),
         Command::Group { command } => match command {
+            GroupCommand::Container(ContainerCommand::Inspect(args)) => {
+                daemon(inspect(root, args, Some(Kind::Container)))
+            }
             GroupCommand::Container(command) => container_command(root, command),
             GroupCommand::Run(args) => super::run::run(root, *args),
             GroupCommand::Ls(args) => daemon(ps(root, args)),
@@ -312,7 +317,7 @@ fn container_command(root: &StateRoot, command: ContainerCommand) -> Result<i32>
         ContainerCommand::Rm(args) => Ok(each(root, &args.targets.containers, |root, c| {
             remove::remove(root, c, args.force, args.volumes)
         })),
-        ContainerCommand::Inspect(args) => daemon(inspect(root, args)),
+        ContainerCommand::Inspect(args) => daemon(inspect(root, args, None)),
         ContainerCommand::Cp(args) => daemon(copy(root, args)),
         ContainerCommand::Top(args) => daemon(top(root, args)),
         ContainerCommand::Wait(t) => Ok(wait(root, &t.containers)),
@@ -422,10 +427,20 @@ fn exec(root: &StateRoot, args: ExecArgs) -> Result<i32> {
         tty: args.tty,
     };
     match exec::exec(&container, &opts) {
-        Err(e @ Error::Start { .. }) => Err(e),
+        Err(Error::Start { message, .. }) => Ok(exec_failed(&message)),
         other => daemon(other),
     }
 }
+
+// ANCHOR: exec_failed
+/// The command could not be started in the container (not found, not executable, no such user or
+/// directory): Docker reports every such failure of its OCI runtime with exit code 126, even a
+/// missing command, which `run` reports with 127.
+fn exec_failed(message: &str) -> i32 {
+    eprintln!("ferry: OCI runtime exec failed: exec failed: {message}: unknown");
+    EXIT_CANNOT_INVOKE
+}
+// ANCHOR_END: exec_failed
 
 /// Prints rows as Docker's `tabwriter` does: each column as wide as its widest cell plus three
 /// spaces (at least ten), the last column unpadded.
@@ -459,7 +474,7 @@ pub(super) fn print_table(rows: &[Vec<String>]) {
 }
 
 /// The writable layer's size and that plus the image's, for `ps -s` and `inspect -s`.
-fn sizes(root: &StateRoot, container: &Container) -> Sizes {
+pub(super) fn sizes(root: &StateRoot, container: &Container) -> Sizes {
     let from_driver =
         ImageStore::open(root).and_then(|store| driver::container_sizes(&store, &container.dir));
     match from_driver {
@@ -607,59 +622,15 @@ pub(super) fn print_objects<T: serde::Serialize>(
     Ok(())
 }
 
-/// Something `inspect` found.
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum Inspected {
-    Container(Box<inspect::ContainerJson>),
-    Volume(volume::Volume),
-}
-
-fn inspect(root: &StateRoot, args: InspectArgs) -> Result<i32> {
-    let (containers, volumes) = match args.kind.as_deref() {
-        None => (true, true),
-        Some("container") => (true, false),
-        Some("volume") => (false, true),
-        Some(other) => {
-            return Err(Error::InvalidArgument(format!(
-                "\"{other}\" is not a valid value for --type"
-            )))
-        }
+/// `inspect`: containers, images or volumes (see [`super::inspect`]); `only` fixes the type, as
+/// `container inspect` does.
+fn inspect(root: &StateRoot, args: InspectArgs, only: Option<Kind>) -> Result<i32> {
+    let kind = match only {
+        Some(kind) => Some(kind),
+        None => args.kind.as_deref().map(Kind::parse).transpose()?,
     };
-    let volume_store = VolumeStore::new(root);
-    let mut objects = Vec::new();
-    let mut missing = Vec::new();
-    for name in &args.names {
-        let container = if containers {
-            store::find(root, name).ok()
-        } else {
-            None
-        };
-        let object = match container {
-            Some(c) => {
-                let sizes = args.size.then(|| sizes(root, &c));
-                Inspected::Container(Box::new(inspect::inspect(&c, sizes)))
-            }
-            None => match volume_store.get(name)?.filter(|_| volumes) {
-                Some(v) => Inspected::Volume(v),
-                None => {
-                    missing.push(name.clone());
-                    continue;
-                }
-            },
-        };
-        objects.push(object);
-    }
-    print_objects(&objects, args.format.as_deref())?;
-    for name in &missing {
-        let what = if containers && !volumes {
-            "container"
-        } else {
-            "object"
-        };
-        eprintln!("ferry: No such {what}: {name}");
-    }
-    Ok(if missing.is_empty() { 0 } else { 1 })
+    let format = args.format.as_deref();
+    super::inspect::inspect(root, &args.names, kind, format, args.size)
 }
 
 /// A `cp` argument: a host path, `-`, or `CONTAINER:PATH` (a leading `/` or `.` is always local).

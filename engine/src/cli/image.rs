@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
+use super::inspect::Kind;
+use crate::build::glob;
 use crate::container::{store as containers, StateRoot};
 use crate::image::{
     create, digest, load, remove, save, time, toolbox, Image, ImageConfig, ImageStore, Reference,
@@ -20,12 +22,14 @@ pub(super) struct ImportArgs {
     reference: Option<String>,
 }
 
-/// `ferry images [-q]`.
+/// `ferry images [-q] [REPOSITORY[:TAG]]`.
 #[derive(Debug, clap::Args)]
 pub(super) struct ImagesArgs {
     /// Only show image ids.
     #[arg(short, long)]
     quiet: bool,
+    /// Only images named like this: `NAME` (every tag) or `NAME:TAG`, wildcards allowed (`cf-*`).
+    reference: Option<String>,
 }
 
 /// `ferry tag SOURCE TARGET`.
@@ -91,6 +95,9 @@ pub(super) struct DiffArgs {
 pub(super) enum ImageAction {
     /// Display detailed information on images, as JSON.
     Inspect {
+        /// Format the output using a Go template, e.g. '{{.Id}}'.
+        #[arg(short, long)]
+        format: Option<String>,
         /// Names or ids.
         #[arg(required = true)]
         images: Vec<String>,
@@ -139,27 +146,22 @@ pub(super) fn import(root: &StateRoot, args: ImportArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Lists images as `docker images` does: one row per name, newest first.
+/// Lists images as `docker images` does: one row per name, newest first; with a `REPOSITORY[:TAG]`
+/// argument, only the names it matches (and no untagged image).
 pub(super) fn images(root: &StateRoot, args: ImagesArgs) -> Result<i32> {
     let store = ImageStore::open(root)?;
     let mut images = store.list()?;
     images.sort_by_key(|i| std::cmp::Reverse(i.created().unwrap_or(0)));
     let mut rows = vec![["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"].map(String::from)];
     for image in &images {
+        let Some(names) = shown_names(image, args.reference.as_deref()) else {
+            continue;
+        };
         let created = image
             .created()
             .map(|t| format!("{} ago", time::human_duration(time::now() - t)))
             .unwrap_or_default();
         let size = human_size(store.size(image)?);
-        let names: Vec<(String, String)> = if image.tags.is_empty() {
-            vec![("<none>".into(), "<none>".into())]
-        } else {
-            image
-                .tags
-                .iter()
-                .map(|t| (t.repository(), t.tag().unwrap_or("<none>").to_string()))
-                .collect()
-        };
         for (repository, tag) in names {
             if args.quiet {
                 println!("{}", image.short_id());
@@ -178,6 +180,26 @@ pub(super) fn images(root: &StateRoot, args: ImagesArgs) -> Result<i32> {
         print!("{}", table(&rows));
     }
     Ok(0)
+}
+
+/// The (REPOSITORY, TAG) rows `images` shows for `image`, or `None` when it shows none. Without a
+/// filter every name is shown (`<none>` for an untagged image); with one, the names it matches as
+/// Docker's `reference` filter does: a shell pattern over `name:tag`, or over the name alone.
+fn shown_names(image: &Image, filter: Option<&str>) -> Option<Vec<(String, String)>> {
+    let row = |t: &Reference| (t.repository(), t.tag().unwrap_or("<none>").to_string());
+    let names: Vec<(String, String)> = match filter {
+        None if image.tags.is_empty() => vec![("<none>".into(), "<none>".into())],
+        None => image.tags.iter().map(row).collect(),
+        Some(pattern) => image
+            .tags
+            .iter()
+            .filter(|t| {
+                glob::matches(pattern, &t.familiar()) || glob::matches(pattern, &t.repository())
+            })
+            .map(row)
+            .collect(),
+    };
+    (!names.is_empty()).then_some(names)
 }
 
 /// Gives an image another name.
@@ -209,66 +231,12 @@ pub(super) fn rmi(root: &StateRoot, args: RmiArgs) -> Result<i32> {
 /// `ferry image …`.
 pub(super) fn image(root: &StateRoot, action: ImageAction) -> Result<i32> {
     match action {
-        ImageAction::Inspect { images } => inspect(root, &images),
+        ImageAction::Inspect { format, images } => {
+            super::inspect::inspect(root, &images, Some(Kind::Image), format.as_deref(), false)
+        }
         ImageAction::Ls(args) => self::images(root, args),
         ImageAction::Rm(args) => rmi(root, args),
     }
-}
-
-/// Prints Docker-shaped JSON for each image; unknown names are reported and make the exit code 1.
-fn inspect(root: &StateRoot, names: &[String]) -> Result<i32> {
-    let store = ImageStore::open(root)?;
-    let mut found = Vec::new();
-    let mut failed = false;
-    for name in names {
-        match store.find(name) {
-            Ok(image) => found.push(inspect_json(&store, &image)?),
-            Err(Error::ImageNotFound(_)) => {
-                eprintln!("Error: No such image: {name}");
-                failed = true;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    let text = serde_json::to_string_pretty(&found)
-        .map_err(|e| Error::Corrupt(format!("cannot encode JSON: {e}")))?;
-    println!("{text}");
-    Ok(if failed { 1 } else { 0 })
-}
-
-fn inspect_json(store: &ImageStore, image: &Image) -> Result<serde_json::Value> {
-    let config = serde_json::to_value(&image.config)
-        .map_err(|e| Error::Corrupt(format!("cannot encode config: {e}")))?;
-    let layers = store.layers(image)?;
-    let (upper, lower) = layers
-        .split_first()
-        .map(|(u, l)| (u.clone(), l.to_vec()))
-        .unwrap_or_default();
-    let lower: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
-    let mut data = serde_json::json!({ "UpperDir": upper.display().to_string() });
-    if !lower.is_empty() {
-        data["LowerDir"] = lower.join(":").into();
-    }
-    let repo_digests: Vec<String> = image
-        .tags
-        .iter()
-        .map(|t| format!("{}@{}", t.repository(), image.manifest_digest))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    Ok(serde_json::json!({
-        "Id": image.id.to_string(),
-        "RepoTags": image.tags.iter().map(Reference::familiar).collect::<Vec<_>>(),
-        "RepoDigests": repo_digests,
-        "Created": config.get("created").cloned().unwrap_or_default(),
-        "Config": config.get("config").cloned().unwrap_or_else(|| serde_json::json!({})),
-        "Architecture": config.get("architecture").cloned().unwrap_or_default(),
-        "Os": config.get("os").cloned().unwrap_or_default(),
-        "Size": store.size(image)?,
-        "RootFS": { "Type": "layers", "Layers": image.config.rootfs().diff_ids() },
-        "GraphDriver": { "Name": "overlay", "Data": data },
-        "Metadata": { "ManifestDigest": image.manifest_digest.to_string() },
-    }))
 }
 
 /// Writes images as a docker-archive tarball, to a file (atomically) or to standard output.
@@ -448,6 +416,62 @@ mod tests {
         assert_eq!(human_size(4_864_000), "4.86MB");
         assert_eq!(human_size(123_456_789), "123MB");
         assert_eq!(human_size(1_000_000), "1MB");
+    }
+
+    /// An image with no layers and these names (only its names matter to `images`).
+    fn image_named(names: &[&str]) -> Image {
+        use oci_spec::image::{Descriptor, ImageManifestBuilder, MediaType};
+        let id = digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap();
+        let manifest = ImageManifestBuilder::default()
+            .schema_version(2u32)
+            .config(Descriptor::new(MediaType::ImageConfig, 2, id.clone()))
+            .layers(vec![])
+            .build()
+            .unwrap();
+        let config = oci_spec::image::ImageConfigurationBuilder::default()
+            .build()
+            .unwrap();
+        Image {
+            id: id.clone(),
+            manifest_digest: id,
+            manifest,
+            config,
+            tags: names.iter().map(|n| Reference::parse(n).unwrap()).collect(),
+        }
+    }
+
+    fn shown(names: &[&str], filter: Option<&str>) -> Option<Vec<String>> {
+        shown_names(&image_named(names), filter)
+            .map(|rows| rows.into_iter().map(|(r, t)| format!("{r} {t}")).collect())
+    }
+
+    #[test]
+    fn images_filter_matches_a_repository_a_tag_or_a_pattern_as_dockers_reference_filter() {
+        let names = ["bb:latest", "bb:v2", "127.0.0.1:5000/team/box:v1"];
+        assert_eq!(
+            shown(&names, None).unwrap(),
+            ["bb latest", "bb v2", "127.0.0.1:5000/team/box v1"]
+        );
+        assert_eq!(shown(&names, Some("bb")).unwrap(), ["bb latest", "bb v2"]);
+        assert_eq!(shown(&names, Some("bb:v2")).unwrap(), ["bb v2"]);
+        assert_eq!(shown(&names, Some("b?:v*")).unwrap(), ["bb v2"]);
+        assert_eq!(
+            shown(&names, Some("127.0.0.1:5000/team/*")).unwrap(),
+            ["127.0.0.1:5000/team/box v1"]
+        );
+        assert_eq!(shown(&names, Some("bb:v3")), None);
+        assert_eq!(shown(&names, Some("b")), None, "a prefix is not a match");
+        assert_eq!(
+            shown(&names, Some("*")).unwrap(),
+            ["bb latest", "bb v2"],
+            "* stops at /"
+        );
+    }
+
+    #[test]
+    fn an_untagged_image_is_listed_as_none_and_never_matches_a_filter() {
+        assert_eq!(shown(&[], None).unwrap(), ["<none> <none>"]);
+        assert_eq!(shown(&[], Some("*")), None);
     }
 
     #[test]

@@ -7,9 +7,12 @@
 mod build;
 mod container;
 mod image;
+mod info;
+mod inspect;
 mod network;
 mod registry;
 mod run;
+mod stats;
 mod volume;
 
 use std::path::PathBuf;
@@ -74,6 +77,10 @@ enum Command {
     Registry(registry::Command),
     /// Build an image from a Dockerfile.
     Build(build::BuildArgs),
+    /// Display system-wide information: containers, images, the host.
+    Info(info::InfoArgs),
+    /// Display a live stream of containers' resource usage (CPU, memory, network, block I/O).
+    Stats(stats::StatsArgs),
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
@@ -114,5 +121,7 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Port(args) => network::port(&root, args),
         Command::Registry(command) => registry::execute(&root, command),
         Command::Build(args) => build::build(&root, args),
+        Command::Info(args) => info::info(&root, args),
+        Command::Stats(args) => stats::stats(&root, args),
     }
 }

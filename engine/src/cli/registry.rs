@@ -1,7 +1,8 @@
 //! Registry commands: `ferry registry serve`, `pull`, `push`, `login`, `logout`.
 //!
-//! Registry and client errors are reported here, at the CLI edge, as one line on stderr and
-//! Docker's engine-error exit code 125 (`login` failures exit 1, as Docker's do).
+//! Registry and client errors are reported here, at the CLI edge, as one line on stderr and exit
+//! code 1, as Docker's `pull`, `push`, `login` and `logout` do (its 125 is for `run` and `create`);
+//! `registry serve`, which Docker's CLI does not have, exits 125 when the server fails.
 
 use std::fmt::Display;
 use std::io::BufRead;
@@ -10,6 +11,10 @@ use std::path::PathBuf;
 
 use crate::container::StateRoot;
 use crate::error::EXIT_ENGINE_ERROR;
+
+/// The exit code of Docker's CLI when a command other than `run`/`create` fails: a refused login,
+/// a missing image, a registry that says 401 or 404.
+const EXIT_CLIENT_ERROR: i32 = 1;
 use crate::image::Reference;
 use crate::registry::client::progress::Progress;
 use crate::registry::client::{self, registry_name, Context, CredentialStore, Credentials};
@@ -94,16 +99,16 @@ pub(super) struct LogoutArgs {
 
 /// Runs a registry command.
 pub(super) fn execute(root: &StateRoot, command: Command) -> Result<i32> {
-    let outcome = match command {
+    let (outcome, failure_code) = match command {
         Command::Registry {
             action: RegistryAction::Serve(args),
-        } => serve(root.path().to_path_buf(), args),
-        Command::Pull(args) => pull(root, args),
-        Command::Push(args) => push(root, args),
-        Command::Login(args) => return Ok(login(root, args).unwrap_or_else(|e| fail(e, 1))),
-        Command::Logout(args) => logout(args),
+        } => (serve(root.path().to_path_buf(), args), EXIT_ENGINE_ERROR),
+        Command::Pull(args) => (pull(root, args), EXIT_CLIENT_ERROR),
+        Command::Push(args) => (push(root, args), EXIT_CLIENT_ERROR),
+        Command::Login(args) => (login(root, args), EXIT_CLIENT_ERROR),
+        Command::Logout(args) => (logout(args), EXIT_CLIENT_ERROR),
     };
-    Ok(outcome.unwrap_or_else(|e| fail(e, EXIT_ENGINE_ERROR)))
+    Ok(outcome.unwrap_or_else(|e| fail(e, failure_code)))
 }
 
 type Outcome = std::result::Result<i32, String>;

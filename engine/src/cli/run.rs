@@ -48,6 +48,9 @@ pub(super) struct ContainerFlags {
     /// Expose a port (PORT[/udp]) without publishing it; -P publishes it.
     #[arg(long)]
     expose: Vec<String>,
+    /// Add a running container to /etc/hosts: NAME[:ALIAS] (bridge networks only).
+    #[arg(long)]
+    link: Vec<String>,
     /// Keep standard input open.
     #[arg(short = 'i', long)]
     interactive: bool,
@@ -98,6 +101,10 @@ pub(super) struct RunArgs {
 
 /// Runs a container: in the foreground (returning its exit code), or in the background (`-d`,
 /// printing its full id, as Docker does).
+///
+/// `-ti` attaches this terminal to the container's; when stdin is not a terminal that cannot work,
+/// and Docker's CLI refuses before creating anything, with exit code 1 (not 125: the engine did
+/// not fail, the request cannot be met here).
 pub(super) fn run(root: &StateRoot, args: RunArgs) -> Result<i32> {
     let opts = options(*args.flags)?;
     if args.detach {
@@ -106,9 +113,8 @@ pub(super) fn run(root: &StateRoot, args: RunArgs) -> Result<i32> {
         return Ok(0);
     }
     if opts.tty && opts.interactive && !std::io::stdin().is_terminal() {
-        return Err(Error::InvalidArgument(
-            "the input device is not a TTY".into(),
-        ));
+        eprintln!("ferry: the input device is not a TTY");
+        return Ok(1);
     }
     container::run(root, &opts)
 }
@@ -154,13 +160,14 @@ fn invalid(e: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(e.to_string())
 }
 
+/// The limits of `-m`, `--cpus`, …, refused as Docker refuses them before anything is created.
 fn resources(flags: &ContainerFlags) -> Result<Resources> {
     let memory_swap = match flags.memory_swap.as_deref() {
         None => None,
         Some("-1") => Some(-1),
         Some(size) => Some(parse_memory(size).map_err(invalid)? as i64),
     };
-    Ok(Resources {
+    let resources = Resources {
         memory: flags
             .memory
             .as_deref()
@@ -177,7 +184,9 @@ fn resources(flags: &ContainerFlags) -> Result<Resources> {
             .map(CpuQuota::from_cpus),
         cpu_shares: flags.cpu_shares,
         pids_limit: flags.pids_limit,
-    })
+    };
+    resources.validate().map_err(invalid)?;
+    Ok(resources)
 }
 
 fn options(flags: ContainerFlags) -> Result<RunOptions> {
@@ -204,5 +213,6 @@ fn options(flags: ContainerFlags) -> Result<RunOptions> {
         interactive: flags.interactive,
         tty: flags.tty,
         volumes: flags.volume,
+        links: flags.link,
     })
 }

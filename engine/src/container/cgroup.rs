@@ -1,43 +1,70 @@
 //! A container's cgroup, as the container's life uses it: made (with the `-m`/`--cpus`/
-//! `--pids-limit` limits) before each start, joined by `exec`, frozen by `pause`, emptied and
-//! removed when the container stops or is removed.
+//! `--pids-limit` limits) before each start, joined by `exec`, frozen by `pause`, read by `stats`,
+//! emptied and removed when the container stops or is removed.
 //!
-//! The cgroup is named after the container's full id under ferry's parent cgroup (see
-//! [`crate::cgroups`]). It lives only while the container runs: the monitor removes it after PID 1
-//! exits (having read `OOMKilled` from it), and `rm -f` or the repair of a dead monitor removes what
-//! is left.
+//! The cgroup is named after the container's full id, under a parent cgroup named after the
+//! container's state root ([`parent_name`]), so containers of different state roots (several
+//! users, parallel tests) never share a parent. It lives only while the container runs: the
+//! monitor removes it after PID 1 exits (having read `OOMKilled` from it), and `rm -f` or the
+//! repair of a dead monitor removes what is left; the last container of a root takes the parent
+//! with it.
 
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
+use sha2::{Digest, Sha256};
 
 use super::config::Limits;
-use super::ContainerId;
+use super::{Container, StateRoot};
 use crate::cgroups::{ContainerCgroup, Hierarchy, PARENT};
 use crate::Result;
 
+// ANCHOR: parent_name
+/// The parent cgroup of the containers of the state root at `root`: `ferry` for the default root
+/// (`/var/lib/ferry`, as Docker's is `docker`), `ferry-<12 hex digits of the SHA-256 of the
+/// canonical path>` for any other. A parent is shared only by containers of one root.
+pub fn parent_name(root: &Path) -> String {
+    let canonical = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let root = canonical(root);
+    if root == canonical(Path::new(StateRoot::DEFAULT)) {
+        return PARENT.to_string();
+    }
+    let digest = Sha256::digest(root.as_os_str().as_bytes());
+    format!("{PARENT}-{}", &hex::encode(digest)[..12])
+}
+// ANCHOR_END: parent_name
+
+/// The parent cgroup of `container`: that of the state root its directory (`<root>/containers/<id>`)
+/// is in.
+fn parent_of(container: &Container) -> String {
+    let root = container.dir.parent().and_then(Path::parent);
+    parent_name(root.unwrap_or(&container.dir))
+}
+
 /// Creates the container's cgroup with its limits, clearing a stale one a crashed run left.
-pub fn create(id: &ContainerId, limits: &Limits) -> Result<ContainerCgroup> {
-    destroy(id)?;
+pub fn create(container: &Container, limits: &Limits) -> Result<ContainerCgroup> {
+    destroy(container)?;
     Ok(ContainerCgroup::create(
         &Hierarchy::detect()?,
-        PARENT,
-        id.as_str(),
+        &parent_of(container),
+        container.id().as_str(),
         &limits.resources(),
     )?)
 }
 
 /// The container's cgroup, if it exists (the container is running or was not cleaned up).
-pub fn open(id: &ContainerId) -> Result<Option<ContainerCgroup>> {
+pub fn open(container: &Container) -> Result<Option<ContainerCgroup>> {
     let hierarchy = Hierarchy::detect()?;
-    Ok(ContainerCgroup::open(&hierarchy, PARENT, id.as_str()).ok())
+    Ok(ContainerCgroup::open(&hierarchy, &parent_of(container), container.id().as_str()).ok())
 }
 
 // ANCHOR: destroy
 /// Kills every process left in the container's cgroup and removes the cgroup. Frozen processes
 /// cannot die, so the cgroup is thawed first. Does nothing if there is no cgroup.
-pub fn destroy(id: &ContainerId) -> Result<()> {
-    let Some(cgroup) = open(id)? else {
+pub fn destroy(container: &Container) -> Result<()> {
+    let Some(cgroup) = open(container)? else {
         return Ok(());
     };
     cgroup.thaw()?;
@@ -55,3 +82,41 @@ pub fn destroy(id: &ContainerId) -> Result<()> {
     Ok(cgroup.remove()?)
 }
 // ANCHOR_END: destroy
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::{store, ContainerConfig};
+
+    #[test]
+    fn the_default_root_keeps_dockers_style_parent_ferry() {
+        assert_eq!(parent_name(Path::new(StateRoot::DEFAULT)), "ferry");
+    }
+
+    #[test]
+    fn other_roots_get_a_parent_of_their_own_named_after_the_canonical_path() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let name = parent_name(a.path());
+        assert_eq!(name.len(), "ferry-".len() + 12, "{name}");
+        assert!(name.starts_with("ferry-"), "{name}");
+        assert!(name[6..].bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+        assert_ne!(name, parent_name(b.path()));
+        let roundabout = a.path().join("sub/..");
+        std::fs::create_dir(a.path().join("sub")).unwrap();
+        assert_eq!(
+            parent_name(&roundabout),
+            name,
+            "one root, one parent, however it is spelled"
+        );
+    }
+
+    #[test]
+    fn a_container_uses_the_parent_of_the_root_its_directory_is_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = StateRoot::open(dir.path()).unwrap();
+        let container =
+            store::create(&root, Some("web"), |_, _| Ok(ContainerConfig::for_tests())).unwrap();
+        assert_eq!(parent_of(&container), parent_name(dir.path()));
+    }
+}

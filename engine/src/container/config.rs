@@ -122,6 +122,9 @@ pub struct ContainerConfig {
     /// Resource limits for its cgroup.
     #[serde(default)]
     pub limits: Limits,
+    /// `--link`: containers whose names go into this one's /etc/hosts.
+    #[serde(default)]
+    pub links: Vec<crate::network::links::Link>,
 }
 
 #[cfg(test)]
@@ -148,6 +151,7 @@ impl ContainerConfig {
             restart_policy: RestartPolicy::No,
             auto_remove: false,
             limits: Limits::default(),
+            links: Vec::new(),
         }
     }
 }

@@ -79,7 +79,7 @@ pub fn exec(container: &Container, opts: &ExecOptions) -> Result<i32> {
             .or_else(|| (!config.user.is_empty()).then(|| config.user.clone())),
         stdio,
     };
-    let cgroup = cgroup::open(id)?;
+    let cgroup = cgroup::open(container)?;
     let mut spawned = runtime::enter(&spec, |pid| match &cgroup {
         Some(cgroup) => Ok(cgroup.add_process(pid)?),
         None => Ok(()),

@@ -13,6 +13,7 @@ use super::restart::RestartPolicy;
 use super::state::Status;
 use super::store::Container;
 use super::time::Timestamp;
+use crate::image::driver::ContainerLayer;
 
 /// `docker inspect`'s container object (the fields ferry has).
 #[derive(Debug, Clone, Serialize)]
@@ -28,7 +29,8 @@ pub struct ContainerJson {
     pub args: Vec<String>,
     /// Where it is in its life.
     pub state: StateJson,
-    /// The image as given.
+    /// The id (`sha256:…`) of the image it was created from, as Docker reports it (the name as
+    /// given is `Config.Image`); empty for a container run from a root filesystem directory.
     pub image: String,
     /// The json-file log.
     pub log_path: PathBuf,
@@ -246,7 +248,7 @@ pub fn inspect(container: &Container, sizes: Option<Sizes>) -> ContainerJson {
             started_at: state.started_at,
             finished_at: state.finished_at,
         },
-        image: config.image.clone(),
+        image: image_id(container),
         log_path: container.log_path(),
         name: format!("/{}", record.name),
         restart_count: state.restart_count,
@@ -275,6 +277,13 @@ pub fn inspect(container: &Container, sizes: Option<Sizes>) -> ContainerJson {
     }
 }
 // ANCHOR_END: inspect
+
+/// The image id its layer record names (the image may since have lost its name, or be gone).
+fn image_id(container: &Container) -> String {
+    ContainerLayer::load(&container.dir)
+        .map(|layer| layer.image_id)
+        .unwrap_or_default()
+}
 
 fn host_config(container: &Container) -> HostConfigJson {
     let config = &container.record.config;
@@ -449,7 +458,21 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+        let image_id = format!("sha256:{}", "ab".repeat(32));
+        let layer = serde_json::json!({
+            "ImageId": image_id, "Driver": "overlay", "Layers": [], "Lower": []
+        });
+        std::fs::write(
+            container.dir.join(crate::image::driver::LAYER_FILE),
+            layer.to_string(),
+        )
+        .unwrap();
         let json = serde_json::to_value(inspect(&container, None)).unwrap();
+        assert_eq!(json["Image"], image_id.as_str(), "Image is the image's id");
+        assert_eq!(
+            json["Config"]["Image"], "toolbox",
+            "Config.Image is its name"
+        );
         assert_eq!(json["Name"], "/web");
         assert_eq!(json["Path"], "sh");
         assert_eq!(json["Args"], serde_json::json!(["-c", "sleep 5"]));

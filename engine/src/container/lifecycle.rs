@@ -45,7 +45,7 @@ fn wait_until_stopped(container: &mut Container, timeout: Duration) -> Result<bo
 
 /// Thaws a paused container's cgroup and records it as running again.
 fn thaw(container: &mut Container) -> Result<()> {
-    if let Some(cgroup) = cgroup::open(container.id())? {
+    if let Some(cgroup) = cgroup::open(container)? {
         cgroup.thaw()?;
     }
     container.update(|record| {
@@ -94,8 +94,13 @@ pub fn stop(container: &mut Container, timeout: Duration) -> Result<()> {
 }
 // ANCHOR_END: stop
 
+// ANCHOR: kill
 /// `ferry kill`: sends `signal` (default SIGKILL) to PID 1. Only a running container can be
 /// killed; as in Docker, a killed container is not restarted by its restart policy.
+///
+/// After SIGKILL, which PID 1 cannot survive, it waits (bounded) until the monitor has recorded
+/// the exit, as Docker's does: `inspect` right after `kill` says `exited`. Any other signal may
+/// be ignored or handled, so it returns at once.
 pub fn kill(container: &mut Container, signal: Signal) -> Result<()> {
     let (status, pid) = container.update(|record| {
         let status = record.state.status;
@@ -119,8 +124,16 @@ pub fn kill(container: &mut Container, signal: Signal) -> Result<()> {
     if status == Status::Paused {
         thaw(container)?;
     }
+    if signal == Signal::SIGKILL && !wait_until_stopped(container, KILL_TIMEOUT)? {
+        return Err(Error::Conflict(format!(
+            "cannot kill container: {}: it is still running {} s after SIGKILL",
+            container.id(),
+            KILL_TIMEOUT.as_secs()
+        )));
+    }
     Ok(())
 }
+// ANCHOR_END: kill
 
 /// `ferry restart`: stop (if running), then start in the background.
 pub fn restart(root: &StateRoot, container: &mut Container, timeout: Duration) -> Result<()> {
@@ -150,7 +163,7 @@ pub fn pause(container: &mut Container) -> Result<()> {
         }
         _ => return Err(not_running(container)),
     }
-    let cgroup = cgroup::open(container.id())?.ok_or_else(|| not_running(container))?;
+    let cgroup = cgroup::open(container)?.ok_or_else(|| not_running(container))?;
     cgroup.freeze()?;
     container.record.state.status = Status::Paused;
     container.record.save(&container.dir)
@@ -167,7 +180,7 @@ pub fn unpause(container: &mut Container) -> Result<()> {
             container.id()
         )));
     }
-    if let Some(cgroup) = cgroup::open(container.id())? {
+    if let Some(cgroup) = cgroup::open(container)? {
         cgroup.thaw()?;
     }
     container.record.state.status = Status::Running;

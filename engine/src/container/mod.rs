@@ -15,6 +15,7 @@
 //! | [`lifecycle`] | `stop`, `kill`, `restart`, `pause`, `unpause`, `wait` |
 //! | [`remove`] | `rm`, `container prune` |
 //! | [`exec`], [`cp`], [`top`] | entering, copying into and out of, and listing a container |
+//! | [`stats`], [`cgroup`] | what a running container uses (`ferry stats`), and its cgroup |
 //! | [`inspect`], [`list`] | Docker-shaped `inspect` JSON and `ps` rows |
 //! | [`volume`], [`mounts`] | named volumes and `-v` |
 
@@ -38,6 +39,7 @@ pub mod restart;
 pub mod run;
 pub mod spec;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod template;
 pub mod time;

@@ -423,8 +423,9 @@ fn start_once(root: &StateRoot, container: &mut Container, attach: Attach) -> Re
     }
     let config = container.record.config.clone();
     let streams = streams(config.tty, config.open_stdin, attach)?;
-    let spec = spec::container_spec(container, streams.stdio)?;
-    let cgroup = cgroup::create(container.id(), &config.limits)?;
+    let mut spec = spec::container_spec(container, streams.stdio)?;
+    let cgroup = cgroup::create(container, &config.limits)?;
+    spec.cgroup = cgroup.view();
     let mut spawned = match runtime::spawn(&spec, |pid| prepare(root, container, &cgroup, pid)) {
         Ok(spawned) => spawned,
         Err(e) => {

@@ -98,7 +98,7 @@ fn stop_everything(container: &Container, pid: Option<i32>, paused: bool) -> Res
         let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
     }
     if paused {
-        if let Some(cgroup) = cgroup::open(container.id())? {
+        if let Some(cgroup) = cgroup::open(container)? {
             cgroup.thaw()?;
         }
     }
@@ -118,7 +118,7 @@ fn stop_everything(container: &Container, pid: Option<i32>, paused: bool) -> Res
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    cgroup::destroy(container.id())
+    cgroup::destroy(container)
 }
 
 /// Records that removal failed: the container is `dead` and only `rm` can be tried again.
@@ -148,7 +148,7 @@ pub fn delete_stopped(root: &StateRoot, container: &mut Container) -> Result<()>
         record.state.status = Status::Removing;
         Ok(())
     })?;
-    let result = cgroup::destroy(container.id())
+    let result = cgroup::destroy(container)
         .and_then(|()| crate::network::hooks::detach_container(root, container.id()))
         .and_then(|()| remove_anonymous_volumes(root, container))
         .and_then(|()| store::delete(root, container));

@@ -28,7 +28,7 @@ pub fn if_monitor_died(container: &mut Container) -> Result<()> {
     if !container.status().is_active() || container.monitor_alive()? {
         return Ok(());
     }
-    let cleanup = cgroup::destroy(container.id());
+    let cleanup = cgroup::destroy(container);
     let state = &mut container.record.state;
     let monitor = state
         .monitor_pid

@@ -53,6 +53,8 @@ pub struct RunOptions {
     pub restart: RestartPolicy,
     /// `-m`, `--cpus`, `--pids-limit`…: the container's cgroup limits.
     pub resources: Resources,
+    /// `--link NAME[:ALIAS]`, as given.
+    pub links: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +76,7 @@ impl Default for RunOptions {
             volumes: Vec::new(),
             restart: RestartPolicy::No,
             resources: Resources::default(),
+            links: Vec::new(),
         }
     }
 }
@@ -141,11 +144,16 @@ pub fn create(root: &StateRoot, opts: &RunOptions) -> Result<Container> {
         .map(|v| mounts::parse_volume_flag(v))
         .collect::<Result<_>>()?;
     mounts::check_duplicates(&volumes)?;
+    let links = crate::network::links::resolve_links(root, &opts.links, &opts.network)?;
     let source = resolve_source(root, &opts.image)?;
     store::create(root, opts.name.as_deref(), |id, dir| {
         let rootfs = make_rootfs(&source, dir)?;
         let mounts = resolve_volumes(root, &volumes)?;
-        container_config(id, &source.config(), rootfs, mounts, opts)
+        let config = container_config(id, &source.config(), rootfs, mounts, opts)?;
+        Ok(ContainerConfig {
+            links: links.clone(),
+            ..config
+        })
     })
 }
 // ANCHOR_END: create
@@ -286,6 +294,7 @@ fn container_config(
         restart_policy: opts.restart,
         auto_remove: opts.remove,
         limits: Limits::from(&opts.resources),
+        links: Vec::new(),
     })
 }
 

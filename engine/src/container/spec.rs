@@ -3,6 +3,7 @@
 use super::config::RootfsConfig;
 use super::mounts::MountPoint;
 use super::store::Container;
+use crate::cgroups::CgroupView;
 use crate::runtime::{BindMount, ContainerSpec, NetworkMode, RootfsSource, Stdio};
 use crate::Result;
 
@@ -48,5 +49,7 @@ pub fn container_spec(container: &Container, stdio: Stdio) -> Result<ContainerSp
         mounts: config.mounts.iter().map(bind).collect(),
         user: (!config.user.is_empty()).then(|| config.user.clone()),
         stdio,
+        // The cgroup is made just before each start; the monitor fills this in then.
+        cgroup: CgroupView::Hidden,
     })
 }

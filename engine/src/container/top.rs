@@ -29,7 +29,7 @@ pub fn top(container: &Container, ps_args: &[String]) -> Result<Processes> {
             container.id()
         )));
     }
-    let pids: Vec<u32> = match cgroup::open(container.id())? {
+    let pids: Vec<u32> = match cgroup::open(container)? {
         Some(cgroup) => cgroup
             .pids()?
             .into_iter()

@@ -40,6 +40,17 @@ pub enum Driver {
     Copy,
 }
 
+impl Driver {
+    /// The name of Docker's driver that works the same way, for `info` and `inspect`: `overlay2`
+    /// (OverlayFS over shared layer directories) or `vfs` (a full copy per container).
+    pub fn docker_name(self) -> &'static str {
+        match self {
+            Driver::Overlay => "overlay2",
+            Driver::Copy => "vfs",
+        }
+    }
+}
+
 /// The driver to use and, when it is not the default, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {

@@ -14,6 +14,7 @@
 //! - [`create`] — `import` a root filesystem, `add_layer_on_top` of an image;
 //! - [`driver`] — a container's layer: `create_layer`, `ContainerLayer::{mount, changes}`,
 //!   `container_sizes`;
+//! - [`inspect`](inspect::inspect) — an image as `docker inspect` shows it;
 //! - [`save`](save::save) / [`load`](load::load) — docker-archive and OCI-layout tarballs;
 //! - [`remove`](remove::remove) — `rmi`, aware of the containers using an image.
 
@@ -23,6 +24,7 @@ pub mod changes;
 pub mod create;
 pub mod digest;
 pub mod driver;
+pub mod inspect;
 mod layers;
 pub mod load;
 mod reference;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use super::endpoint::{attach, detach, peers, NetworkRequest};
 use super::etc_files::EtcFiles;
+use super::links;
 use super::ports::PortMapping;
 use super::store::{NetworkStore, DEFAULT_NETWORK};
 use crate::container::config::RootfsConfig;
@@ -125,8 +126,12 @@ pub fn attach_container(root: &StateRoot, container: &Container, pid: i32) -> Re
                 ports: config.published.clone(),
                 aliases,
             };
+            // Links first: a linked container that is not running refuses the start before
+            // anything is attached.
+            let linked = links::link_hosts(root, &config.links, &network, container.name())?;
             let attachment = attach(root, container.id(), pid, &request)?;
-            let peers = peers(root, &network, container.id())?;
+            let mut peers = peers(root, &network, container.id())?;
+            peers.extend(linked);
             EtcFiles::for_container(
                 &config.hostname,
                 Some(attachment.ip_address),

@@ -17,6 +17,7 @@
 //! | `endpoint` | attaching a held container to a network and detaching it |
 //! | `manage` | `ferry network create|rm|ls|inspect` |
 //! | [`hooks`] | a container's `--network` checked at create, attached at start, detached at exit |
+//! | [`links`] | `--link NAME:ALIAS`: the linked container's address in /etc/hosts |
 //!
 //! Everything runs in the engine, never in a cloned child: `runtime::spawn`'s `prepare(pid)` hook
 //! calls [`attach`] (through [`hooks::attach_container`]) while the child waits, and the container's
@@ -28,6 +29,7 @@ pub mod etc_files;
 pub mod hooks;
 mod ipam;
 pub mod iptables;
+pub mod links;
 mod manage;
 pub mod netlink;
 pub mod ports;

@@ -13,9 +13,10 @@ use nix::sched::{setns, CloneFlags};
 
 use super::exec::{self, Failure};
 use super::{
-    binds, loopback, rootfs, stdio, user, BindMount, ContainerSpec, NetworkMode, RootfsSource,
-    Stdio,
+    binds, cgroupfs, loopback, rootfs, stdio, user, BindMount, ContainerSpec, NetworkMode,
+    RootfsSource, Stdio,
 };
+use crate::cgroups::CgroupView;
 use crate::Result;
 
 /// The child's instructions, prepared before `clone` so the child does little more than syscalls.
@@ -32,6 +33,7 @@ pub(super) struct InitPlan {
     mounts: Vec<BindMount>,
     user: Option<String>,
     stdio: Stdio,
+    cgroup: CgroupView,
 }
 
 impl InitPlan {
@@ -52,6 +54,7 @@ impl InitPlan {
             mounts: spec.mounts.clone(),
             user: spec.user.clone(),
             stdio: spec.stdio,
+            cgroup: spec.cgroup.clone(),
         })
     }
 }
@@ -85,6 +88,9 @@ pub(super) fn setup(plan: &InitPlan, console: Option<RawFd>) -> Result<Infallibl
     rootfs::mount_proc(&plan.root)?;
     rootfs::mount_dev(&plan.root)?;
     rootfs::mount_sys(&plan.root)?;
+    //    Its own cgroup (created by the engine while we were held) at /sys/fs/cgroup, read-only:
+    //    the directories are host paths, so before pivot_root.
+    cgroupfs::mount_own_cgroup(&plan.root, &plan.cgroup)?;
     // 4. Volumes and bind mounts (-v): their sources are host paths, so this must happen while
     //    the host is still visible; their destinations are resolved inside the new root.
     binds::mount_all(&plan.root, &plan.mounts)?;

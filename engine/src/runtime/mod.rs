@@ -6,7 +6,8 @@
 //!   attach it to cgroups and networks while it waits, then release it and learn whether its
 //!   `exec` succeeded.
 //! - `init` — in the child: the ordered sequence of mounts, `pivot_root`, hostname and `exec`.
-//! - `rootfs` — the mounts and `pivot_root`; `binds` — `-v` mounts, resolved inside the root
+//! - `rootfs` — the mounts and `pivot_root`; `cgroupfs` — the container's own cgroup at
+//!   `/sys/fs/cgroup`; `binds` — `-v` mounts, resolved inside the root
 //!   (`inroot`); `exec` — finding the command and mapping failures to exit codes 126/127;
 //!   `loopback` — bringing `lo` up in a new network namespace; `user` — `-u`; `stdio` and `pty` —
 //!   PID 1's standard streams and pseudo-terminal.
@@ -14,6 +15,7 @@
 //!   cgroup, the way `nsenter` does it.
 
 mod binds;
+mod cgroupfs;
 mod enter;
 mod exec;
 mod init;
@@ -27,6 +29,8 @@ mod user;
 
 use std::os::fd::RawFd;
 use std::path::PathBuf;
+
+use crate::cgroups::CgroupView;
 
 pub use enter::{enter, ExecSpec};
 pub use spawn::{reap, spawn, wait, ExitStatus, SignalForwarding, Spawned};
@@ -93,6 +97,8 @@ pub struct ContainerSpec {
     pub user: Option<String>,
     /// Where PID 1's standard streams go.
     pub stdio: Stdio,
+    /// The container's own cgroup, mounted read-only at its `/sys/fs/cgroup` (as Docker does).
+    pub cgroup: CgroupView,
 }
 
 /// A host file or directory mounted into the container (`-v /host:/ctr[:ro]`, or a volume's data).

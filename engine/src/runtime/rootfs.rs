@@ -14,12 +14,12 @@ use super::exec::Failure;
 use super::RootfsSource;
 
 /// Names the step and path that failed, as runc does: "mount proc on /x/proc: EPERM".
-fn failed(step: &str, path: &Path) -> impl FnOnce(nix::Error) -> Failure {
+pub(super) fn failed(step: &str, path: &Path) -> impl FnOnce(nix::Error) -> Failure {
     let what = format!("{step} {}", path.display());
     move |e| Failure::engine(format!("{what}: {e}"))
 }
 
-fn mkdir(path: &Path) -> Result<(), Failure> {
+pub(super) fn mkdir(path: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(path)
         .map_err(|e| Failure::engine(format!("mkdir {}: {e}", path.display())))
 }

@@ -132,31 +132,39 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Polls `condition` every 20 ms for up to 10 s.
+/// Polls `condition` every 20 ms for up to 10 s (stretched on slow machines).
 pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + ferry_testkit::patience(Duration::from_secs(10));
     while !condition() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-/// The container's cgroup directories that exist (none once it is gone).
+/// The container's cgroup directories that exist (none once it is gone): `<id>` under a parent
+/// named `ferry` or `ferry-<hash of the state root>`, in the v2 tree or any v1 hierarchy.
 pub fn cgroup_dirs(id: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for base in [
-        "/sys/fs/cgroup",
-        "/sys/fs/cgroup/memory",
-        "/sys/fs/cgroup/pids",
-        "/sys/fs/cgroup/cpu,cpuacct",
-        "/sys/fs/cgroup/freezer",
-    ] {
-        let dir = Path::new(base).join("ferry").join(id);
-        if dir.exists() {
-            found.push(dir);
-        }
-    }
-    found
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let top = Path::new("/sys/fs/cgroup");
+    let mut hierarchies = entries(top);
+    hierarchies.push(top.to_path_buf());
+    hierarchies
+        .iter()
+        .flat_map(|h| entries(h))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("ferry"))
+        })
+        .map(|parent| parent.join(id))
+        .filter(|dir| dir.is_dir())
+        .collect()
 }
 
 /// Whether a process with this pid exists and is not a zombie.
