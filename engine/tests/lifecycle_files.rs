@@ -40,6 +40,33 @@ fn cp_copies_a_file_in_and_a_directory_out_of_a_running_container() {
 }
 
 #[test]
+fn cp_from_stdin_reads_the_whole_archive_padding_included() {
+    if !can_run("cp_from_stdin_reads_the_whole_archive_padding_included") {
+        return;
+    }
+    let root = Root::new();
+    root.detach(&["--name", "pad"], &["sleep", "100"]);
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(3);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "a.txt", &b"hey"[..])
+        .unwrap();
+    let mut archive = builder.into_inner().unwrap();
+    // More zeros after the end marker than a pipe holds: a reader that stops at the marker and
+    // exits would leave the writer with a broken pipe.
+    archive.resize(archive.len() + 1024 * 1024, 0);
+    root.ferry()
+        .args(["cp", "-", "pad:/tmp"])
+        .write_stdin(archive)
+        .assert()
+        .success();
+    assert_eq!(root.ok(&["exec", "pad", "cat", "/tmp/a.txt"]), "hey");
+}
+
+#[test]
 fn cp_follows_dockers_rules_for_names_directories_and_contents() {
     if !can_run("cp_follows_dockers_rules_for_names_directories_and_contents") {
         return;

@@ -353,14 +353,19 @@ pub fn copy_in(
     in_container(
         container,
         pipe()?,
-        |from_host| {
+        |mut from_host| {
             if src.is_none() && !dest.is_dir() {
                 return Err(Error::InvalidArgument(format!(
                     "destination {} must be a directory",
                     dest.display()
                 )));
             }
-            extract(from_host, &placement_for(&kind, &dest)?, opts.archive)
+            extract(&mut from_host, &placement_for(&kind, &dest)?, opts.archive)?;
+            // A tar archive ends with zero blocks, and a record's padding may follow them: read
+            // that too, or the writer on the host fails with a broken pipe after our exit.
+            std::io::copy(&mut from_host, &mut std::io::sink())
+                .map(drop)
+                .map_err(Error::io("read", "the copy pipe"))
         },
         |mut to_container| match src {
             Some(src) => archive(src, &kind, opts.follow_link, to_container),
@@ -404,7 +409,14 @@ pub fn copy_out(
                 return Ok(());
             };
             match dest {
-                Some(dest) => extract(input, &placement_for(&kind, dest)?, opts.archive),
+                Some(dest) => {
+                    extract(&mut input, &placement_for(&kind, dest)?, opts.archive)?;
+                    // The end marker's second block may still be on its way: take it, so the
+                    // copier never writes into a closed pipe.
+                    std::io::copy(&mut input, &mut std::io::sink())
+                        .map(drop)
+                        .map_err(Error::io("read", "the copy pipe"))
+                }
                 None => std::io::copy(&mut input, &mut std::io::stdout().lock())
                     .map(drop)
                     .map_err(Error::io("write", "stdout")),
