@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use super::inspect::Kind;
+use super::sizes::human_size;
 use crate::container::cp::{self, CpOptions};
 use crate::container::exec::{self, ExecOptions};
 use crate::container::inspect::Sizes;
@@ -540,8 +541,8 @@ fn ps(root: &StateRoot, args: PsArgs) -> Result<i32> {
             let s = sizes(root, c);
             cells.push(format!(
                 "{} (virtual {})",
-                list::human_size(s.rw),
-                list::human_size(s.root_fs)
+                human_size(s.rw),
+                human_size(s.root_fs)
             ));
         }
         rows.push(cells);
@@ -713,6 +714,6 @@ fn prune(root: &StateRoot, args: PruneArgs) -> Result<i32> {
         }
         say!();
     }
-    say!("Total reclaimed space: {}", list::human_size(reclaimed));
+    say!("Total reclaimed space: {}", human_size(reclaimed));
     Ok(0)
 }

@@ -6,6 +6,7 @@ use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use super::inspect::Kind;
+use super::sizes::human_size;
 use crate::build::glob;
 use crate::container::{store as containers, StateRoot};
 use crate::image::{
@@ -355,31 +356,6 @@ fn no_such_image(error: Error, name: &str) -> Error {
     }
 }
 
-/// A size as Docker prints it: decimal units, three significant digits (`4.86MB`, `512B`).
-pub(super) fn human_size(bytes: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < units.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let digits = if value >= 100.0 {
-        0
-    } else if value >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let text = format!("{value:.digits$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{}", units[unit])
-}
-
 /// Columns padded as Docker's tabwriter does: each at least 10 wide, 3 spaces after the longest.
 pub(super) fn table<const N: usize>(rows: &[[String; N]]) -> String {
     let widths: Vec<usize> = (0..N)
@@ -408,15 +384,6 @@ pub(super) fn table<const N: usize>(rows: &[[String; N]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_are_printed_like_dockers() {
-        assert_eq!(human_size(512), "512B");
-        assert_eq!(human_size(7_800), "7.8kB");
-        assert_eq!(human_size(4_864_000), "4.86MB");
-        assert_eq!(human_size(123_456_789), "123MB");
-        assert_eq!(human_size(1_000_000), "1MB");
-    }
 
     /// An image with no layers and these names (only its names matter to `images`).
     fn image_named(names: &[&str]) -> Image {

@@ -2,6 +2,7 @@
 //! section, or through a `--format` template over Docker's field names.
 
 use super::container::say;
+use super::sizes::binary_size;
 use crate::container::template::Template;
 use crate::container::StateRoot;
 use crate::system::{self, Info};
@@ -64,48 +65,9 @@ fn report(info: &Info) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// A size as Docker's `units.BytesSize` prints it: binary units, four significant digits
-/// (`7.771GiB`, `512B`).
-fn binary_size(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < units.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    let whole_digits = format!("{}", value.trunc()).len();
-    let decimals = 4usize.saturating_sub(whole_digits);
-    let text = format!("{value:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{}", units[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_are_printed_like_dockers_bytes_size() {
-        assert_eq!(binary_size(512), "512B");
-        assert_eq!(binary_size(1024), "1KiB");
-        assert_eq!(binary_size(1536), "1.5KiB");
-        assert_eq!(binary_size(8_344_383_488), "7.771GiB");
-        assert_eq!(
-            binary_size(1023 * 1024 * 1024 + 1000 * 1024 * 1024),
-            "1.976GiB"
-        );
-        assert_eq!(binary_size(10_485_235), "9.999MiB");
-        assert_eq!(
-            binary_size(10_485_759),
-            "10MiB",
-            "rounding carries into the next digit"
-        );
-    }
 
     #[test]
     fn the_report_has_dockers_labels_in_dockers_order() {

@@ -12,6 +12,7 @@ mod inspect;
 mod network;
 mod registry;
 mod run;
+mod sizes;
 mod stats;
 mod volume;
 

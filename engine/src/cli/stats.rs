@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use super::container::print_table;
-use crate::container::list::human_size;
+use super::sizes::{binary_size, human_size};
 use crate::container::stats::{self, Usage, SAMPLE_INTERVAL};
 use crate::container::{store, Container, StateRoot, Status};
 use crate::Result;
@@ -132,51 +132,11 @@ fn row(container: &Container, usage: &Usage) -> Vec<String> {
 }
 // ANCHOR_END: row
 
-/// A size in binary units with four significant digits, as Docker's `units.BytesSize`:
-/// `0B`, `512B`, `1.5KiB`, `30MiB`, `7.667GiB`.
-fn binary_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{}{}", significant(value, 4), UNITS[unit])
-}
-
-/// `value` with `digits` significant digits and no trailing zeros (C's `%.4g` for values from 1
-/// to 1024).
-fn significant(value: f64, digits: i32) -> String {
-    if value == 0.0 {
-        return "0".into();
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (digits - 1 - magnitude).max(0) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cgroups::BlockIo;
     use crate::container::stats::NetIo;
-
-    #[test]
-    fn binary_sizes_read_like_dockers() {
-        assert_eq!(binary_size(0), "0B");
-        assert_eq!(binary_size(512), "512B");
-        assert_eq!(binary_size(1536), "1.5KiB");
-        assert_eq!(binary_size(30 << 20), "30MiB");
-        assert_eq!(binary_size(1_572_864), "1.5MiB");
-        assert_eq!(binary_size(8_232_222_720), "7.667GiB");
-        assert_eq!(binary_size(1_234_567), "1.177MiB");
-    }
 
     #[test]
     fn a_row_has_dockers_columns_and_units() {

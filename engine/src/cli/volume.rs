@@ -1,9 +1,10 @@
 //! `ferry volume create|ls|rm|inspect|prune`.
 
 use super::container::say;
+use super::sizes::human_size;
 use crate::container::lock::FileLock;
 use crate::container::volume::{self, VolumeStore};
-use crate::container::{list, StateRoot};
+use crate::container::StateRoot;
 use crate::{Error, Result};
 
 /// `ferry volume …`.
@@ -112,7 +113,7 @@ pub(super) fn execute(root: &StateRoot, command: VolumeCommand) -> Result<i32> {
                 removed.iter().for_each(|name| say!("{name}"));
                 say!();
             }
-            say!("Total reclaimed space: {}", list::human_size(reclaimed));
+            say!("Total reclaimed space: {}", human_size(reclaimed));
         }
     }
     Ok(0)

@@ -14,6 +14,7 @@ use super::state::Status;
 use super::store::Container;
 use super::time::Timestamp;
 use crate::image::driver::ContainerLayer;
+use crate::image::inspect::GraphDriverJson;
 
 /// `docker inspect`'s container object (the fields ferry has).
 #[derive(Debug, Clone, Serialize)]
@@ -111,16 +112,6 @@ pub struct HostConfigJson {
     pub cpu_shares: u64,
     /// `--pids-limit`.
     pub pids_limit: Option<i64>,
-}
-
-/// `GraphDriver`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GraphDriverJson {
-    /// The directories of the container's layers.
-    pub data: BTreeMap<String, String>,
-    /// The driver.
-    pub name: String,
 }
 
 /// One of `Mounts`.

@@ -141,29 +141,6 @@ pub fn command_text(args: &[String], no_trunc: bool) -> String {
     format!("{command:?}")
 }
 
-/// A size as Docker prints it: three significant digits, decimal units (`12.3MB`, `0B`).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let decimals = if value < 10.0 {
-        2
-    } else if value < 100.0 {
-        1
-    } else {
-        0
-    };
-    let mut text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{text}{}", UNITS[unit])
-}
-
 /// One `ps` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -251,15 +228,6 @@ mod tests {
             command_text(&args(&["sh", "-c", "a b"]), true),
             "\"sh -c 'a b'\""
         );
-    }
-
-    #[test]
-    fn sizes_have_three_significant_digits() {
-        assert_eq!(human_size(0), "0B");
-        assert_eq!(human_size(999), "999B");
-        assert_eq!(human_size(1234), "1.23kB");
-        assert_eq!(human_size(12_345_678), "12.3MB");
-        assert_eq!(human_size(2_000_000_000), "2GB");
     }
 
     #[test]

@@ -79,11 +79,12 @@ pub struct ConfigJson {
     pub stop_signal: Option<String>,
 }
 
-/// `GraphDriver`.
+/// `GraphDriver` (images' and containers'): where the layers are, as `inspect` shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GraphDriverJson {
-    /// `UpperDir`: the top layer's directory; `LowerDir`: the others, `:`-separated, top first.
+    /// `UpperDir`: the top layer's directory; `LowerDir`: the others, `:`-separated, top first
+    /// (a container's `MergedDir` and `WorkDir` too).
     pub data: BTreeMap<String, String>,
     /// Docker's name for the driver the layers are made for (`overlay2`).
     pub name: String,
