@@ -151,14 +151,14 @@ impl ContainerCgroup {
 /// How often creating a container's cgroup is tried while its parent keeps vanishing.
 const CREATE_ATTEMPTS: usize = 10;
 
-/// Runs `create` again when a directory it needed was gone: between making the shared parent
-/// and the container's directory in it, another `ferry` removed its last container and with it
-/// the parent, which the next attempt makes again.
+/// Runs `create` again when the parent it needed was going away: between making the shared
+/// parent and the container's directory in it, another `ferry` removed its last container and
+/// with it the parent (gone: ENOENT; being removed: ENODEV), which the next attempt makes again.
 fn retry_while_parent_vanishes(mut create: impl FnMut() -> Result<()>) -> Result<()> {
     let mut attempt = 1;
     loop {
         match create() {
-            Err(error) if error.is_not_found() && attempt < CREATE_ATTEMPTS => attempt += 1,
+            Err(error) if error.is_vanishing_cgroup() && attempt < CREATE_ATTEMPTS => attempt += 1,
             result => return result,
         }
     }
@@ -223,6 +223,25 @@ mod tests {
         .unwrap_err();
         assert!(err.is_not_found(), "{err}");
         assert_eq!(calls, CREATE_ATTEMPTS, "bounded");
+    }
+
+    #[test]
+    fn a_parent_being_torn_down_on_cgroup_v2_is_retried_too() {
+        let mut calls = 0;
+        retry_while_parent_vanishes(|| {
+            calls += 1;
+            if calls < 2 {
+                Err(CgroupError::Io {
+                    op: "write",
+                    path: "/x/ferry/cgroup.subtree_control".into(),
+                    source: std::io::Error::from_raw_os_error(libc::ENODEV),
+                })
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap();
+        assert_eq!(calls, 2);
     }
 
     #[test]

@@ -111,6 +111,14 @@ impl CgroupError {
         matches!(self, CgroupError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
 
+    /// Whether the operation met a cgroup that another `ferry` was removing at the same time: a
+    /// directory that is gone ([`Self::is_not_found`]), or, on cgroup v2, a file of a cgroup
+    /// already being torn down, which the kernel answers with ENODEV.
+    pub fn is_vanishing_cgroup(&self) -> bool {
+        self.is_not_found()
+            || matches!(self, CgroupError::Io { source, .. } if source.raw_os_error() == Some(libc::ENODEV))
+    }
+
     /// Wraps an I/O error with the step and the path it concerned.
     pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
