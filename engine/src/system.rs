@@ -101,10 +101,7 @@ pub fn info(root: &StateRoot) -> Result<Info> {
         os_type: "linux".into(),
         architecture: text(uname.machine()),
         ncpu: available_cpus(),
-        mem_total: std::fs::read_to_string(MEMINFO)
-            .ok()
-            .and_then(|m| mem_total(&m))
-            .unwrap_or(0),
+        mem_total: host_memory().unwrap_or(0),
         name: text(uname.nodename()),
         docker_root_dir: std::path::absolute(root.path())
             .unwrap_or_else(|_| root.path().to_path_buf()),
@@ -150,6 +147,13 @@ pub fn pretty_name(os_release: &str) -> Option<String> {
     })
 }
 
+/// The host's memory in bytes: what `info` reports, and `stats` shows as the limit of a container
+/// that has none.
+pub fn host_memory() -> Result<u64> {
+    let text = std::fs::read_to_string(MEMINFO).map_err(crate::Error::io("read", MEMINFO))?;
+    mem_total(&text).ok_or_else(|| crate::Error::Corrupt(format!("{MEMINFO}: no MemTotal line")))
+}
+
 /// `MemTotal` of a /proc/meminfo text, in bytes.
 pub fn mem_total(meminfo: &str) -> Option<u64> {
     let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
@@ -190,6 +194,7 @@ mod tests {
         let text = "MemTotal:        8148324 kB\nMemFree:          123456 kB\n";
         assert_eq!(mem_total(text), Some(8_148_324 * 1024));
         assert_eq!(mem_total("MemFree: 1 kB\n"), None);
+        assert!(host_memory().unwrap() > 0, "this machine has memory");
     }
 
     #[test]

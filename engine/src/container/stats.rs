@@ -9,13 +9,10 @@ use std::time::{Duration, Instant};
 
 use super::{cgroup, Container, Status};
 use crate::cgroups::{BlockIo, Stats};
-use crate::{Error, Result};
+use crate::Result;
 
 /// How long [`measure`] waits between its two readings of CPU time.
 pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(500);
-
-/// Where the host says how much memory it has (the "limit" of a container without `-m`).
-const MEMINFO: &str = "/proc/meminfo";
 
 /// Bytes a container received and sent on its network interfaces (`lo` excluded).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,7 +69,7 @@ impl Usage {
 /// Measures what each of `containers` uses: every container is read, then again `interval`
 /// later (the CPU % is over that interval), so measuring many takes no longer than one.
 pub fn measure(containers: &[Container], interval: Duration) -> Result<Vec<Usage>> {
-    let host_memory = host_memory()?;
+    let host_memory = crate::system::host_memory()?;
     let first: Vec<Option<Sample>> = containers.iter().map(sample).collect::<Result<_>>()?;
     std::thread::sleep(interval);
     let mut usages = Vec::with_capacity(containers.len());
@@ -147,19 +144,6 @@ fn percent(part: u128, whole: u128) -> f64 {
     part as f64 * 100.0 / whole as f64
 }
 
-/// The host's memory in bytes (`MemTotal` in /proc/meminfo).
-pub fn host_memory() -> Result<u64> {
-    let text = std::fs::read_to_string(MEMINFO).map_err(Error::io("read", MEMINFO))?;
-    parse_mem_total(&text).ok_or_else(|| Error::Corrupt(format!("{MEMINFO}: no MemTotal line")))
-}
-
-/// `MemTotal:       24684340 kB` → bytes.
-fn parse_mem_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
-    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
-    Some(kib.saturating_mul(1024))
-}
-
 // ANCHOR: net_dev
 /// Sums `/proc/PID/net/dev` over the interfaces other than `lo`. After two header lines, each line
 /// is `name: rx_bytes rx_packets … (8 receive columns) tx_bytes …`.
@@ -205,14 +189,6 @@ Inter-|   Receive                                                |  Transmit
         );
         let only_lo: String = NET_DEV.lines().take(3).collect::<Vec<_>>().join("\n");
         assert_eq!(parse_net_dev(&only_lo), NetIo::default());
-    }
-
-    #[test]
-    fn host_memory_is_memtotal_in_bytes() {
-        let meminfo = "MemTotal:       24684340 kB\nMemFree:        20633000 kB\n";
-        assert_eq!(parse_mem_total(meminfo), Some(24684340 * 1024));
-        assert_eq!(parse_mem_total("MemFree: 1 kB\n"), None);
-        assert!(host_memory().unwrap() > 0, "this machine has memory");
     }
 
     fn sample_at(taken: Instant, cpu_usage_ns: u64, memory_limit: Option<u64>) -> Sample {
