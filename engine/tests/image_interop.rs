@@ -151,6 +151,7 @@ fn podman_loads_and_runs_an_image_saved_by_ferry() {
         image_id(root.path(), "toolbox"),
         "podman sees the same image id"
     );
+    let cgroup = ferry_testkit::ScratchCgroup::new("ferry-test-podman");
     let out = podman(scratch.path())
         .args([
             "run",
@@ -159,6 +160,8 @@ fn podman_loads_and_runs_an_image_saved_by_ferry() {
             "never",
             "--network",
             "none",
+            "--cgroup-parent",
+            &cgroup.parent(),
             "localhost/toolbox:latest",
             "sh",
             "-c",

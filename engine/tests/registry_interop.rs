@@ -339,7 +339,16 @@ fn podman_pulls_from_ferrys_registry_and_runs_an_image_ferry_built() {
         command
     };
     run_ok(podman().args(["pull", "--tls-verify=false", &image]));
-    let out = run_ok(podman().args(["run", "--rm", "--network", "none", &image]));
+    let cgroup = ferry_testkit::ScratchCgroup::new("ferry-test-podman");
+    let out = run_ok(podman().args([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--cgroup-parent",
+        &cgroup.parent(),
+        &image,
+    ]));
     assert_eq!(out, "built by ferry, run by podman\n");
     assert_eq!(
         ferry_testkit::mounts_below(dir.path()),

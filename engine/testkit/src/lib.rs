@@ -122,6 +122,57 @@ pub fn mounts_below(dir: &Path) -> usize {
         .count()
 }
 
+/// A cgroup parent to hand a peer runtime (`podman run --cgroup-parent`), removed with everything
+/// below it when dropped: peers leave their cgroups behind (podman's `libpod_parent`), and a test
+/// must leave no trace.
+pub struct ScratchCgroup {
+    name: String,
+}
+
+impl ScratchCgroup {
+    /// A parent named `<prefix>-<pid>-<n>`, unique on this machine while the test runs.
+    pub fn new(prefix: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ScratchCgroup {
+            name: format!("{prefix}-{}-{n}", std::process::id()),
+        }
+    }
+
+    /// The value for `--cgroup-parent`: `/<name>`.
+    pub fn parent(&self) -> String {
+        format!("/{}", self.name)
+    }
+}
+
+impl Drop for ScratchCgroup {
+    fn drop(&mut self) {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        for line in mounts.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(mount_point), Some(fs)) = (fields.nth(1), fields.next()) else {
+                continue;
+            };
+            if fs == "cgroup" || fs == "cgroup2" {
+                remove_cgroup_tree(&Path::new(mount_point).join(&self.name));
+            }
+        }
+    }
+}
+
+/// Removes a cgroup directory and the ones below it, deepest first (a cgroup's files cannot be
+/// deleted; `rmdir` of a cgroup without children or processes takes them along).
+fn remove_cgroup_tree(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup_tree(&entry.path());
+            }
+        }
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
