@@ -14,9 +14,7 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use oci_spec::image::{
-    Arch, Descriptor, ImageIndex, ImageManifest, ImageManifestBuilder, MediaType, Os,
-};
+use oci_spec::image::{Arch, Descriptor, ImageIndex, ImageManifest, MediaType, Os};
 
 use super::blobs::random_suffix;
 use super::digest::{self, Digest};
@@ -61,8 +59,7 @@ fn load_docker_archive(store: &ImageStore, dir: &Path) -> Result<Vec<Loaded>> {
         .map_err(|e| Error::Archive(format!("bad manifest.json in the archive: {e}")))?;
     let mut loaded = Vec::new();
     for entry in entries {
-        let (config_digest, config_size) =
-            store.put_blob(&read_inside(dir, &entry.config)?[..], None)?;
+        let config_blob = store.put_blob(&read_inside(dir, &entry.config)?[..], None)?;
         let mut layers = Vec::new();
         for layer in &entry.layers {
             let file =
@@ -79,20 +76,7 @@ fn load_docker_archive(store: &ImageStore, dir: &Path) -> Result<Vec<Loaded>> {
             };
             layers.push(Descriptor::new(media_type, size, digest));
         }
-        let manifest = ImageManifestBuilder::default()
-            .schema_version(2u32)
-            .media_type(MediaType::ImageManifest)
-            .config(Descriptor::new(
-                MediaType::ImageConfig,
-                config_size,
-                config_digest,
-            ))
-            .layers(layers)
-            .build()
-            .map_err(|e| Error::Archive(format!("cannot build a manifest: {e}")))?;
-        let json = serde_json::to_vec(&manifest)
-            .map_err(|e| Error::Archive(format!("cannot encode a manifest: {e}")))?;
-        let image = store.put_manifest(&json)?;
+        let image = store.put_image_manifest(config_blob, layers)?;
         let names = entry
             .repo_tags
             .unwrap_or_default()

@@ -183,7 +183,17 @@ impl ImageStore {
     pub fn put_image(&self, config: &ImageConfiguration, layers: Vec<Descriptor>) -> Result<Image> {
         let config_json = serde_json::to_vec(config)
             .map_err(|e| Error::Corrupt(format!("cannot encode image config: {e}")))?;
-        let (config_digest, config_size) = self.blobs.put_bytes(&config_json)?;
+        let config_blob = self.blobs.put_bytes(&config_json)?;
+        self.put_image_manifest(config_blob, layers)
+    }
+
+    /// Stores the manifest of an image whose config blob (digest, size) is stored already, with
+    /// `layers` (stored too), and returns the image: `put_image` and `load` both end here.
+    pub fn put_image_manifest(
+        &self,
+        (config_digest, config_size): (Digest, u64),
+        layers: Vec<Descriptor>,
+    ) -> Result<Image> {
         let manifest = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
