@@ -16,6 +16,7 @@ use super::volume::VolumeStore;
 use super::{ContainerId, StateRoot};
 use crate::cgroups::Resources;
 use crate::image::{driver, toolbox, Image, ImageConfig, ImageStore, Reference};
+use crate::network::links::{resolve_links, Link};
 use crate::{Error, Result};
 
 /// What the user asked `ferry create` / `ferry run` for.
@@ -144,16 +145,12 @@ pub fn create(root: &StateRoot, opts: &RunOptions) -> Result<Container> {
         .map(|v| mounts::parse_volume_flag(v))
         .collect::<Result<_>>()?;
     mounts::check_duplicates(&volumes)?;
-    let links = crate::network::links::resolve_links(root, &opts.links, &opts.network)?;
+    let links = resolve_links(root, &opts.links, &opts.network)?;
     let source = resolve_source(root, &opts.image)?;
     store::create(root, opts.name.as_deref(), |id, dir| {
         let rootfs = make_rootfs(&source, dir)?;
         let mounts = resolve_volumes(root, &volumes)?;
-        let config = container_config(id, &source.config(), rootfs, mounts, opts)?;
-        Ok(ContainerConfig {
-            links: links.clone(),
-            ..config
-        })
+        container_config(id, &source.config(), rootfs, mounts, links.clone(), opts)
     })
 }
 // ANCHOR_END: create
@@ -249,6 +246,7 @@ fn container_config(
     image: &ImageConfig,
     rootfs: RootfsConfig,
     mounts: Vec<MountPoint>,
+    links: Vec<Link>,
     opts: &RunOptions,
 ) -> Result<ContainerConfig> {
     let hostname = match (&opts.hostname, opts.network.as_str()) {
@@ -294,7 +292,7 @@ fn container_config(
         restart_policy: opts.restart,
         auto_remove: opts.remove,
         limits: Limits::from(&opts.resources),
-        links: Vec::new(),
+        links,
     })
 }
 

@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::settings;
-use crate::container::{store, ContainerId, StateRoot, Status};
+use crate::container::{store, Container, ContainerId, StateRoot, Status};
 use crate::{Error, Result};
 
 /// One `--link`, resolved when the container is created.
@@ -81,7 +81,8 @@ pub fn link_hosts(
         .iter()
         .map(|link| {
             let id = ContainerId::parse(&link.container)?;
-            let target = store::find(root, id.as_str())?;
+            let target = Container::load(&root.container_dir(&id))
+                .map_err(|_| Error::NoSuchContainer(link.container.clone()))?;
             let refused = |why: &str| {
                 Error::InvalidArgument(format!(
                     "cannot link to {why}: /{} AS /{linker}/{}",
