@@ -240,7 +240,7 @@ fn check_no_symlink_between(base: &Path, relative: &Path) -> Result<()> {
 }
 
 // ANCHOR: extract
-/// Unpacks the archive read from `input` as `placement` says.
+/// Unpacks the archive read from `input` as `placement` says, and reads `input` to its end.
 fn extract(input: impl Read, placement: &Placement, archive_mode: bool) -> Result<()> {
     let mut archive = tar::Archive::new(input);
     archive.set_preserve_permissions(true);
@@ -264,7 +264,11 @@ fn extract(input: impl Read, placement: &Placement, archive_mode: bool) -> Resul
             .unpack(&target)
             .map_err(|e| Error::Archive(format!("copy to {}: {e}", target.display())))?;
     }
-    Ok(())
+    // The end marker may be followed by padding (or still be on its way through a pipe): take it
+    // all, or whoever writes the stream meets a broken pipe once we are gone.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
+        .map(drop)
+        .map_err(bad)
 }
 // ANCHOR_END: extract
 
@@ -353,19 +357,14 @@ pub fn copy_in(
     in_container(
         container,
         pipe()?,
-        |mut from_host| {
+        |from_host| {
             if src.is_none() && !dest.is_dir() {
                 return Err(Error::InvalidArgument(format!(
                     "destination {} must be a directory",
                     dest.display()
                 )));
             }
-            extract(&mut from_host, &placement_for(&kind, &dest)?, opts.archive)?;
-            // A tar archive ends with zero blocks, and a record's padding may follow them: read
-            // that too, or the writer on the host fails with a broken pipe after our exit.
-            std::io::copy(&mut from_host, &mut std::io::sink())
-                .map(drop)
-                .map_err(Error::io("read", "the copy pipe"))
+            extract(from_host, &placement_for(&kind, &dest)?, opts.archive)
         },
         |mut to_container| match src {
             Some(src) => archive(src, &kind, opts.follow_link, to_container),
@@ -409,14 +408,7 @@ pub fn copy_out(
                 return Ok(());
             };
             match dest {
-                Some(dest) => {
-                    extract(&mut input, &placement_for(&kind, dest)?, opts.archive)?;
-                    // The end marker's second block may still be on its way: take it, so the
-                    // copier never writes into a closed pipe.
-                    std::io::copy(&mut input, &mut std::io::sink())
-                        .map(drop)
-                        .map_err(Error::io("read", "the copy pipe"))
-                }
+                Some(dest) => extract(input, &placement_for(&kind, dest)?, opts.archive),
                 None => std::io::copy(&mut input, &mut std::io::stdout().lock())
                     .map(drop)
                     .map_err(Error::io("write", "stdout")),
