@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use crate::cgroups::{parse_cpus, parse_memory, CpuQuota, Resources};
 use crate::container::restart::RestartPolicy;
+use crate::container::security::SecurityFlags;
 use crate::container::{self, run::parse_env_file, RunOptions, StateRoot};
 use crate::network::{self, PortMapping, Protocol};
 use crate::{Error, Result};
@@ -78,6 +79,27 @@ pub(super) struct ContainerFlags {
     /// Maximum number of processes (-1: unlimited).
     #[arg(long = "pids-limit", allow_hyphen_values = true)]
     pids_limit: Option<i64>,
+    /// Give the container every capability, every device, no seccomp filter and a writable /sys.
+    #[arg(long)]
+    privileged: bool,
+    /// Add a Linux capability (e.g. NET_ADMIN, or ALL).
+    #[arg(long = "cap-add")]
+    cap_add: Vec<String>,
+    /// Drop a Linux capability (e.g. CHOWN, or ALL).
+    #[arg(long = "cap-drop")]
+    cap_drop: Vec<String>,
+    /// Security options: seccomp=unconfined|PROFILE.json, no-new-privileges.
+    #[arg(long = "security-opt")]
+    security_opt: Vec<String>,
+    /// Mount the container's root filesystem read-only.
+    #[arg(long = "read-only")]
+    read_only: bool,
+    /// Mount a tmpfs: PATH[:OPTIONS] (e.g. /run:rw,size=64m).
+    #[arg(long)]
+    tmpfs: Vec<String>,
+    /// Add a host device: HOST[:CONTAINER[:PERMISSIONS]] (permissions: r, w, m).
+    #[arg(long)]
+    device: Vec<String>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     help: Option<bool>,
@@ -214,5 +236,14 @@ fn options(flags: ContainerFlags) -> Result<RunOptions> {
         tty: flags.tty,
         volumes: flags.volume,
         links: flags.link,
+        security: SecurityFlags {
+            privileged: flags.privileged,
+            cap_add: flags.cap_add,
+            cap_drop: flags.cap_drop,
+            security_opt: flags.security_opt,
+            read_only: flags.read_only,
+            tmpfs: flags.tmpfs,
+            devices: flags.device,
+        },
     })
 }

@@ -125,6 +125,9 @@ pub struct ContainerConfig {
     /// `--link`: containers whose names go into this one's /etc/hosts.
     #[serde(default)]
     pub links: Vec<crate::network::links::Link>,
+    /// `--privileged`, `--cap-add`, `--security-opt`, `--read-only`…: its confinement.
+    #[serde(default)]
+    pub security: super::security::SecurityConfig,
 }
 
 #[cfg(test)]
@@ -152,6 +155,7 @@ impl ContainerConfig {
             auto_remove: false,
             limits: Limits::default(),
             links: Vec::new(),
+            security: Default::default(),
         }
     }
 }

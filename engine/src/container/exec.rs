@@ -78,6 +78,7 @@ pub fn exec(container: &Container, opts: &ExecOptions) -> Result<i32> {
             .clone()
             .or_else(|| (!config.user.is_empty()).then(|| config.user.clone())),
         stdio,
+        security: config.security.security()?,
     };
     let cgroup = cgroup::open(container)?;
     let mut spawned = runtime::enter(&spec, |pid| match &cgroup {

@@ -37,6 +37,7 @@ pub mod remove;
 pub mod repair;
 pub mod restart;
 pub mod run;
+pub mod security;
 pub mod spec;
 pub mod state;
 pub mod stats;

@@ -11,6 +11,7 @@ use super::config::{ContainerConfig, Limits, RootfsConfig};
 use super::monitor;
 use super::mounts::{self, MountKind, MountPoint, VolumeFlag, VolumeSource};
 use super::restart::RestartPolicy;
+use super::security::{SecurityConfig, SecurityFlags};
 use super::store::{self, Container};
 use super::volume::VolumeStore;
 use super::{ContainerId, StateRoot};
@@ -56,6 +57,8 @@ pub struct RunOptions {
     pub resources: Resources,
     /// `--link NAME[:ALIAS]`, as given.
     pub links: Vec<String>,
+    /// `--privileged`, `--cap-add`, `--security-opt`, `--read-only`, `--tmpfs`, `--device`.
+    pub security: SecurityFlags,
 }
 
 impl Default for RunOptions {
@@ -78,6 +81,7 @@ impl Default for RunOptions {
             restart: RestartPolicy::No,
             resources: Resources::default(),
             links: Vec::new(),
+            security: SecurityFlags::default(),
         }
     }
 }
@@ -146,11 +150,18 @@ pub fn create(root: &StateRoot, opts: &RunOptions) -> Result<Container> {
         .collect::<Result<_>>()?;
     mounts::check_duplicates(&volumes)?;
     let links = resolve_links(root, &opts.links, &opts.network)?;
+    let security = SecurityConfig::parse(&opts.security)?;
     let source = resolve_source(root, &opts.image)?;
     store::create(root, opts.name.as_deref(), |id, dir| {
         let rootfs = make_rootfs(&source, dir)?;
         let mounts = resolve_volumes(root, &volumes)?;
-        container_config(id, &source.config(), rootfs, mounts, links.clone(), opts)
+        let resolved = Resolved {
+            rootfs,
+            mounts,
+            links: links.clone(),
+            security: security.clone(),
+        };
+        container_config(id, &source.config(), resolved, opts)
     })
 }
 // ANCHOR_END: create
@@ -240,15 +251,27 @@ fn resolve_volumes(root: &StateRoot, flags: &[VolumeFlag]) -> Result<Vec<MountPo
         .collect()
 }
 
+/// What `create` resolved from the options before the configuration is put together.
+struct Resolved {
+    rootfs: RootfsConfig,
+    mounts: Vec<MountPoint>,
+    links: Vec<Link>,
+    security: SecurityConfig,
+}
+
 /// Everything about the new container that does not depend on where its files are.
 fn container_config(
     id: &ContainerId,
     image: &ImageConfig,
-    rootfs: RootfsConfig,
-    mounts: Vec<MountPoint>,
-    links: Vec<Link>,
+    resolved: Resolved,
     opts: &RunOptions,
 ) -> Result<ContainerConfig> {
+    let Resolved {
+        rootfs,
+        mounts,
+        links,
+        security,
+    } = resolved;
     let hostname = match (&opts.hostname, opts.network.as_str()) {
         (Some(name), _) => name.clone(),
         (None, "host") => host_hostname(),
@@ -293,6 +316,7 @@ fn container_config(
         auto_remove: opts.remove,
         limits: Limits::from(&opts.resources),
         links,
+        security,
     })
 }
 

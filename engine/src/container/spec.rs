@@ -38,6 +38,7 @@ pub fn container_spec(container: &Container, stdio: Stdio) -> Result<ContainerSp
         ),
         RootfsConfig::Directory { path } => (path.clone(), RootfsSource::Directory),
     };
+    let security = &config.security;
     Ok(ContainerSpec {
         root,
         rootfs,
@@ -51,5 +52,13 @@ pub fn container_spec(container: &Container, stdio: Stdio) -> Result<ContainerSp
         stdio,
         // The cgroup is made just before each start; the monitor fills this in then.
         cgroup: CgroupView::Hidden,
+        security: security.security()?,
+        readonly_rootfs: security.readonly_rootfs,
+        tmpfs: security.tmpfs_mounts()?,
+        devices: security
+            .device_nodes()?
+            .into_iter()
+            .map(|(node, _permissions)| node)
+            .collect(),
     })
 }

@@ -13,7 +13,7 @@
 //! step of [`launch`](super::spawn::launch)), so its memory and CPU count against the container.
 
 use std::convert::Infallible;
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 use nix::fcntl::OFlag;
@@ -22,8 +22,9 @@ use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use super::exec::{self, Failure};
+use super::process::{become_process, ChildFds, Process};
 use super::spawn::{launch, Child, Spawned};
-use super::{stdio, user, Stdio};
+use super::{Security, Stdio};
 use crate::{Error, Result};
 
 /// What to run inside a running container.
@@ -41,12 +42,16 @@ pub struct ExecSpec {
     pub user: Option<String>,
     /// Where its standard streams go.
     pub stdio: Stdio,
+    /// Its confinement: the container's own (capabilities, seccomp, `no_new_privs`); the masked
+    /// paths are already in the mount namespace it joins.
+    pub security: Security,
 }
 
 // ANCHOR: namespaces
 /// The namespaces a process joins, in the order `nsenter` joins them: the mount namespace last,
 /// because after it the host's /proc is out of reach.
-const NAMESPACES: [(&str, CloneFlags); 4] = [
+const NAMESPACES: [(&str, CloneFlags); 5] = [
+    ("cgroup", CloneFlags::CLONE_NEWCGROUP),
     ("ipc", CloneFlags::CLONE_NEWIPC),
     ("uts", CloneFlags::CLONE_NEWUTS),
     ("net", CloneFlags::CLONE_NEWNET),
@@ -89,29 +94,29 @@ pub fn enter(spec: &ExecSpec, prepare: impl FnOnce(Pid) -> Result<()>) -> Result
         terminal: spec.stdio == Stdio::Terminal,
         die_with_parent: false,
     };
-    launch(
-        child,
-        |console| join_and_exec(spec, &joined, console),
-        prepare,
-    )
+    launch(child, |fds| join_and_exec(spec, &joined, fds), prepare)
 }
 // ANCHOR_END: enter
 
-/// In the child: join each namespace, connect stdio, become the user, exec.
+/// In the child: join each namespace, then become the process (see `process`).
 fn join_and_exec(
     spec: &ExecSpec,
     namespaces: &[(OwnedFd, CloneFlags)],
-    console: Option<RawFd>,
+    fds: ChildFds,
 ) -> Result<Infallible, Failure> {
     for (fd, flag) in namespaces {
         nix::sched::setns(fd, *flag)
             .map_err(|e| Failure::engine(format!("setns {flag:?}: {e}")))?;
     }
-    stdio::connect(spec.stdio, console)?;
-    exec::close_inherited_fds()?;
-    let user = user::lookup(spec.user.as_deref().unwrap_or(""))?;
-    let env = exec::with_home(&spec.env, &user.home)?;
-    user::switch_to(&user)?;
-    exec::enter_workdir(&spec.cwd)?;
-    exec::exec(&spec.args, &env)
+    let process = Process {
+        args: &spec.args,
+        env: &spec.env,
+        cwd: &spec.cwd,
+        user: spec.user.as_deref(),
+        stdio: spec.stdio,
+        security: &spec.security,
+        create_cwd: false,
+        die_with_parent: false,
+    };
+    become_process(&process, fds)
 }

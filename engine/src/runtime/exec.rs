@@ -56,25 +56,6 @@ pub(super) fn with_home(env: &[String], home: &str) -> Result<Vec<CString>, Fail
         .collect()
 }
 
-// ANCHOR: close_inherited
-/// Marks every descriptor above stderr close-on-exec, as runc does: whatever the engine inherited
-/// from *its* caller (a terminal's extra fds, a build tool's pipes) must not leak into the
-/// container, where it would hold files, sockets or pipes open behind the caller's back.
-pub(super) fn close_inherited_fds() -> Result<(), Failure> {
-    // SAFETY: close_range only changes flags of this process's descriptors.
-    let rc = unsafe {
-        libc::close_range(
-            3,
-            libc::c_uint::MAX,
-            libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
-        )
-    };
-    Errno::result(rc)
-        .map(drop)
-        .map_err(|e| Failure::engine(format!("mark inherited descriptors close-on-exec: {e}")))
-}
-// ANCHOR_END: close_inherited
-
 /// Creates the working directory if the image lacks it (as root, before switching user).
 pub(super) fn create_workdir(cwd: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(cwd)

@@ -15,16 +15,22 @@
 //!   cgroup, the way `nsenter` does it.
 
 mod binds;
+pub mod capabilities;
 mod cgroupfs;
+mod devices;
 mod enter;
 mod exec;
 mod init;
 pub mod inroot;
 mod loopback;
+mod process;
 pub mod pty;
 mod rootfs;
+pub mod security;
+mod signals;
 mod spawn;
 mod stdio;
+mod tmpfs;
 mod user;
 
 use std::os::fd::RawFd;
@@ -32,8 +38,12 @@ use std::path::PathBuf;
 
 use crate::cgroups::CgroupView;
 
+pub use capabilities::{Capabilities, CapabilityName};
+pub use devices::{DeviceNode, DeviceType};
 pub use enter::{enter, ExecSpec};
+pub use security::Security;
 pub use spawn::{reap, spawn, wait, ExitStatus, SignalForwarding, Spawned};
+pub use tmpfs::Tmpfs;
 
 /// Which network namespace the container gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +109,15 @@ pub struct ContainerSpec {
     pub stdio: Stdio,
     /// The container's own cgroup, mounted read-only at its `/sys/fs/cgroup` (as Docker does).
     pub cgroup: CgroupView,
+    /// Its confinement: capabilities, masked paths, `no_new_privs` (see [`Security`]).
+    pub security: Security,
+    /// `--read-only`: the root file system is read-only; volumes, `--tmpfs` mounts and the
+    /// engine's /etc files stay writable.
+    pub readonly_rootfs: bool,
+    /// `--tmpfs` mounts.
+    pub tmpfs: Vec<Tmpfs>,
+    /// Device nodes to create in its /dev (`--device`, `--privileged`).
+    pub devices: Vec<DeviceNode>,
 }
 
 /// A host file or directory mounted into the container (`-v /host:/ctr[:ro]`, or a volume's data).

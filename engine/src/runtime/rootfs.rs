@@ -4,13 +4,17 @@
 //! All of this runs in the container's own mount namespace (after the mounts were made private),
 //! so every mount here disappears with the container: nothing is left to unmount on the host.
 
-use std::os::unix::fs::symlink;
-use std::path::Path;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
+use nix::fcntl::AtFlags;
+use nix::fcntl::OFlag;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sys::stat::{makedev, mknod, Mode, SFlag};
+use nix::sys::stat::{fchmodat, fstatat, makedev, mkdirat, mknodat, FchmodatFlags, Mode, SFlag};
+use nix::unistd::symlinkat;
 
 use super::exec::Failure;
+use super::inroot::{fd_path, mkdir_all_in_root, open_in_root};
 use super::RootfsSource;
 
 /// Names the step and path that failed, as runc does: "mount proc on /x/proc: EPERM".
@@ -67,14 +71,45 @@ pub(super) fn assemble(source: &RootfsSource, root: &Path) -> Result<(), Failure
 }
 // ANCHOR_END: assemble
 
+/// Makes (or finds) the directory `name` inside the root and returns the path that reaches
+/// exactly it (`/proc/self/fd/N`): a symlink in the image named `proc` or `sys` cannot send the
+/// kernel's file systems — or the container's writes through them — onto the host.
+///
+/// The name itself must not be a symlink (runc refuses the same): later steps reach these mounts
+/// by their host path (`<root>/sys/fs/cgroup`), which must lead to what was mounted here.
+fn mount_point(root: &OwnedFd, name: &str) -> Result<(OwnedFd, PathBuf), Failure> {
+    match fstatat(Some(root.as_raw_fd()), name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => {
+            return Err(Failure::engine(format!(
+                "/{name} in the image is a symlink; it must be a directory"
+            )))
+        }
+        _ => {}
+    }
+    let dir = mkdir_all_in_root(root, Path::new(name))
+        .map_err(|e| Failure::engine(format!("create mount point /{name}: {e}")))?;
+    let path = fd_path(&dir);
+    Ok((dir, path))
+}
+
+/// Opens `name` inside the root again, after something was mounted on it.
+fn reopen(root: &OwnedFd, name: &str) -> Result<OwnedFd, Failure> {
+    open_in_root(
+        root,
+        Path::new(name),
+        OFlag::O_PATH | OFlag::O_DIRECTORY,
+        Mode::empty(),
+    )
+    .map_err(|e| Failure::engine(format!("open /{name}: {e}")))
+}
+
 // ANCHOR: mount_proc
 /// Mounts a fresh procfs: it shows the PID namespace of the process that mounts it — ours.
-pub(super) fn mount_proc(root: &Path) -> Result<(), Failure> {
-    let target = root.join("proc");
-    mkdir(&target)?;
+pub(super) fn mount_proc(root: &OwnedFd) -> Result<(), Failure> {
+    let (_dir, target) = mount_point(root, "proc")?;
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     mount(Some("proc"), &target, Some("proc"), flags, None::<&str>)
-        .map_err(failed("mount proc on", &target))
+        .map_err(failed("mount proc on", Path::new("/proc")))
 }
 // ANCHOR_END: mount_proc
 
@@ -91,38 +126,44 @@ const DEVICES: [(&str, u64, u64); 6] = [
 
 /// Builds a minimal /dev on a tmpfs: the six standard devices, a private devpts instance for
 /// terminals, /dev/shm, and the /dev/fd and /dev/std* links into /proc.
-pub(super) fn mount_dev(root: &Path) -> Result<(), Failure> {
-    let dev = root.join("dev");
-    mkdir(&dev)?;
+pub(super) fn mount_dev(root: &OwnedFd) -> Result<(), Failure> {
+    let (_under, target) = mount_point(root, "dev")?;
     let tmpfs_flags = MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME;
     mount(
         Some("tmpfs"),
-        &dev,
+        &target,
         Some("tmpfs"),
         tmpfs_flags,
         Some("mode=755,size=65536k"),
     )
-    .map_err(failed("mount tmpfs on", &dev))?;
+    .map_err(failed("mount tmpfs on", Path::new("/dev")))?;
+    // Everything below is created in the new tmpfs, relative to it: nothing of the image is there.
+    let dev = reopen(root, "dev")?;
+    let at = Some(dev.as_raw_fd());
     for (name, major, minor) in DEVICES {
-        let node = dev.join(name);
-        mknod(
-            &node,
+        let node = Path::new("/dev").join(name);
+        mknodat(
+            at,
+            name,
             SFlag::S_IFCHR,
             Mode::from_bits_truncate(0o666),
             makedev(major, minor),
         )
         .map_err(failed("mknod", &node))?;
         // mknod's mode is filtered by the umask; devices must be usable by every user.
-        nix::sys::stat::fchmodat(
-            None,
-            &node,
+        fchmodat(
+            at,
+            name,
             Mode::from_bits_truncate(0o666),
-            nix::sys::stat::FchmodatFlags::FollowSymlink,
+            FchmodatFlags::NoFollowSymlink,
         )
         .map_err(failed("chmod", &node))?;
     }
-    let pts = dev.join("pts");
-    mkdir(&pts)?;
+    for dir in ["pts", "shm"] {
+        mkdirat(at, dir, Mode::from_bits_truncate(0o755))
+            .map_err(failed("mkdir", &Path::new("/dev").join(dir)))?;
+    }
+    let (_pts, pts) = mount_point(root, "dev/pts")?;
     mount(
         Some("devpts"),
         &pts,
@@ -130,9 +171,8 @@ pub(super) fn mount_dev(root: &Path) -> Result<(), Failure> {
         MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
         Some("newinstance,ptmxmode=0666,mode=0620"),
     )
-    .map_err(failed("mount devpts on", &pts))?;
-    let shm = dev.join("shm");
-    mkdir(&shm)?;
+    .map_err(failed("mount devpts on", Path::new("/dev/pts")))?;
+    let (_shm, shm) = mount_point(root, "dev/shm")?;
     let shm_flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     mount(
         Some("shm"),
@@ -141,7 +181,7 @@ pub(super) fn mount_dev(root: &Path) -> Result<(), Failure> {
         shm_flags,
         Some("mode=1777,size=65536k"),
     )
-    .map_err(failed("mount tmpfs on", &shm))?;
+    .map_err(failed("mount tmpfs on", Path::new("/dev/shm")))?;
     let links = [
         ("ptmx", "pts/ptmx"),
         ("fd", "/proc/self/fd"),
@@ -150,22 +190,23 @@ pub(super) fn mount_dev(root: &Path) -> Result<(), Failure> {
         ("stderr", "/proc/self/fd/2"),
     ];
     for (name, target) in links {
-        let link = dev.join(name);
-        symlink(target, &link)
-            .map_err(|e| Failure::engine(format!("symlink {}: {e}", link.display())))?;
+        symlinkat(target, at, name).map_err(failed("symlink", &Path::new("/dev").join(name)))?;
     }
     Ok(())
 }
 // ANCHOR_END: mount_dev
 
 // ANCHOR: mount_sys
-/// Mounts sysfs read-only: programs may look at devices and network interfaces, never change them.
-pub(super) fn mount_sys(root: &Path) -> Result<(), Failure> {
-    let target = root.join("sys");
-    mkdir(&target)?;
-    let flags = MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+/// Mounts sysfs, read-only unless `writable` (`--privileged`): programs may look at devices and
+/// network interfaces, never change them.
+pub(super) fn mount_sys(root: &OwnedFd, writable: bool) -> Result<(), Failure> {
+    let (_dir, target) = mount_point(root, "sys")?;
+    let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    if !writable {
+        flags |= MsFlags::MS_RDONLY;
+    }
     mount(Some("sysfs"), &target, Some("sysfs"), flags, None::<&str>)
-        .map_err(failed("mount sysfs on", &target))
+        .map_err(failed("mount sysfs on", Path::new("/sys")))
 }
 // ANCHOR_END: mount_sys
 
@@ -181,3 +222,13 @@ pub(super) fn pivot_root(root: &Path) -> Result<(), Failure> {
     nix::unistd::chdir("/").map_err(failed("chdir to", Path::new("/")))
 }
 // ANCHOR_END: pivot_root
+
+// ANCHOR: readonly_root
+/// `--read-only`: remounts the (new) root read-only. Only that mount changes: /proc, /dev, the
+/// volumes, `--tmpfs` and the engine's /etc files are mounts of their own and keep their flags.
+pub(super) fn remount_root_read_only() -> Result<(), Failure> {
+    let none: Option<&str> = None;
+    let flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    mount(none, "/", none, flags, none).map_err(failed("remount read-only", Path::new("/")))
+}
+// ANCHOR_END: readonly_root

@@ -19,6 +19,7 @@ use nix::unistd::{pipe2, Pid};
 
 use super::exec::Failure;
 use super::init::{self, InitPlan};
+use super::process::ChildFds;
 use super::{pty, ContainerSpec, NetworkMode, Stdio};
 use crate::error::EXIT_ENGINE_ERROR;
 use crate::{Error, Result};
@@ -81,7 +82,7 @@ pub fn spawn(spec: &ContainerSpec, prepare: impl FnOnce(Pid) -> Result<()>) -> R
         terminal: spec.stdio == Stdio::Terminal,
         die_with_parent: true,
     };
-    launch(child, |console| init::setup(&plan, console), prepare)
+    launch(child, |fds| init::setup(&plan, fds), prepare)
 }
 
 /// How [`launch`] starts a child.
@@ -97,10 +98,10 @@ pub(super) struct Child {
 // ANCHOR: launch
 /// Clones a child that waits for the engine's go, runs `body` (which returns only on failure),
 /// and reports a failure on a pipe that `exec` closes. In between, `prepare(pid)` runs in the
-/// engine while the child is held.
+/// engine while the child is held. `body` is told which descriptors it must keep open.
 pub(super) fn launch(
     child: Child,
-    body: impl Fn(Option<RawFd>) -> Result<Infallible, Failure>,
+    body: impl Fn(ChildFds) -> Result<Infallible, Failure>,
     prepare: impl FnOnce(Pid) -> Result<()>,
 ) -> Result<Spawned> {
     let (go_rx, go_tx) = pipe2(OFlag::O_CLOEXEC).map_err(Error::sys("create the start pipe"))?;
@@ -124,7 +125,10 @@ pub(super) fn launch(
         clone(
             Box::new(|| {
                 child_main(&go_rx, &report_tx, &parent_ends, die_with_parent, || {
-                    body(child_console)
+                    body(ChildFds {
+                        report: report_tx.as_raw_fd(),
+                        console: child_console,
+                    })
                 })
             }),
             &mut stack,

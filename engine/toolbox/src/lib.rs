@@ -16,6 +16,7 @@ mod sys;
 mod cat;
 mod cond;
 mod date;
+mod devices;
 mod echo;
 mod env;
 mod fileops;
@@ -45,10 +46,48 @@ mod wget;
 /// ferry creates a `/bin/<name>` symlink to `/bin/toolbox` for each entry, so this list and the
 /// dispatch table in [`run_applet`] must agree (a unit test checks that).
 pub const APPLETS: &[&str] = &[
-    "[", "alloc", "cat", "chmod", "cp", "date", "echo", "env", "false", "fork", "grep", "head",
-    "hostname", "httpd", "id", "ip", "kill", "ln", "ls", "mkdir", "mount", "mv", "nc", "ps", "pwd",
-    "rm", "seq", "sh", "sleep", "spin", "stat", "tail", "test", "touch", "true", "uname", "wc",
-    "wget", "whoami", "yes",
+    "[",
+    "alloc",
+    "cat",
+    "chmod",
+    "cp",
+    "date",
+    "echo",
+    "env",
+    "false",
+    "fork",
+    "grep",
+    "head",
+    "hostname",
+    "httpd",
+    "id",
+    "ip",
+    "kill",
+    "ln",
+    "ls",
+    "mkdir",
+    "mknod",
+    "mount",
+    "mv",
+    "nc",
+    "openhandle",
+    "ps",
+    "pwd",
+    "rm",
+    "seq",
+    "sh",
+    "sleep",
+    "spin",
+    "stat",
+    "tail",
+    "test",
+    "touch",
+    "true",
+    "uname",
+    "wc",
+    "wget",
+    "whoami",
+    "yes",
 ];
 
 /// The entry point every applet shares: arguments after the applet name, returns the exit status.
@@ -77,9 +116,11 @@ fn lookup(name: &str) -> Option<Applet> {
         "ln" => fileops::ln_main,
         "ls" => ls::main,
         "mkdir" => fileops::mkdir_main,
+        "mknod" => devices::mknod_main,
         "mount" => mount::main,
         "mv" => fileops::mv_main,
         "nc" => nc::main,
+        "openhandle" => devices::openhandle_main,
         "ps" => ps::main,
         "pwd" => simple::pwd_main,
         "rm" => fileops::rm_main,
