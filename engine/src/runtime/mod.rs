@@ -23,6 +23,7 @@ pub mod inroot;
 mod loopback;
 pub mod pty;
 mod rootfs;
+pub mod seccomp;
 mod spawn;
 mod stdio;
 mod user;
