@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::seccomp::Profile;
 use crate::runtime::{capabilities, CapabilityName, DeviceNode, DeviceType, Security, Tmpfs};
 use crate::{Error, Result};
 
@@ -152,7 +153,11 @@ impl SecurityConfig {
             &parse_caps(&self.cap_drop)?,
         );
         security.no_new_privileges = self.no_new_privileges();
-        Ok(security)
+        match self.seccomp()? {
+            SeccompChoice::Unconfined => Ok(security),
+            SeccompChoice::Default => security.with_seccomp(&Profile::docker_default()),
+            SeccompChoice::Profile(json) => security.with_seccomp(&Profile::from_json(&json)?),
+        }
     }
     // ANCHOR_END: runtime_security
 
@@ -222,6 +227,7 @@ fn parse_security_opt(opt: &str) -> Result<String> {
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 Error::InvalidArgument(format!("decoding seccomp profile ({path}) failed: {e}"))
             })?;
+            Profile::from_json(&text)?;
             Ok(format!("seccomp={json}"))
         }
         // There is no AppArmor or SELinux on the hosts ferry supports; Docker accepts these there

@@ -63,6 +63,11 @@ pub(super) fn become_process(process: &Process, fds: ChildFds) -> Result<Infalli
         nix::sys::prctl::set_no_new_privs()
             .map_err(|e| Failure::engine(format!("set no_new_privs: {e}")))?;
     }
+    if let Some(filter) = &security.seccomp {
+        filter
+            .install()
+            .map_err(|e| Failure::engine(format!("install the seccomp filter: {e}")))?;
+    }
     capabilities::limit_bounding_set(&security.capabilities)?;
     user::switch_to(&user)?;
     capabilities::set_process_sets(&security.capabilities)?;

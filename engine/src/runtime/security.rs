@@ -9,7 +9,7 @@
 //! | layer | closes | here |
 //! |---|---|---|
 //! | capabilities | mount, modules, raw I/O, clock, open-by-handle… | [`Capabilities`](super::capabilities::Capabilities) |
-//! | seccomp | system calls nobody in a container needs (`keyctl`, `bpf`, `unshare`…) | `seccomp` |
+//! | seccomp | system calls nobody in a container needs (`keyctl`, `bpf`, `unshare`…) | [`seccomp`](super::seccomp) |
 //! | masked paths | kernel secrets and knobs in /proc and /sys (`kcore`, `keys`, `timer_list`) | [`mask`] |
 //! | read-only paths | `/proc/sys`, `/proc/sysrq-trigger`…: not namespaced, so host-wide | [`mask`] |
 //! | devices | opening a node that is not in the allow-list (cgroup `devices`) | `crate::cgroups` |
@@ -30,6 +30,7 @@ use nix::sys::stat::Mode;
 use super::capabilities::Capabilities;
 use super::exec::Failure;
 use super::inroot::{fd_path, open_in_root};
+use super::seccomp::{self, Filter, Profile};
 
 // ANCHOR: masked_paths
 /// Docker's masked paths: kernel memory, keyrings, timers and firmware tables that say too much
@@ -65,6 +66,8 @@ pub const READONLY_PATHS: [&str; 5] = [
 pub struct Security {
     /// The capabilities its processes keep (bounding, permitted, effective, inheritable).
     pub capabilities: Capabilities,
+    /// The seccomp filter, compiled before `clone`; `None` is unconfined.
+    pub seccomp: Option<Filter>,
     /// `--security-opt no-new-privileges`: setuid programs and file capabilities grant nothing.
     pub no_new_privileges: bool,
     /// Paths hidden behind `/dev/null` or an empty tmpfs.
@@ -76,10 +79,12 @@ pub struct Security {
 }
 
 impl Security {
-    /// What every Docker container gets unless it asks otherwise.
+    /// What every Docker container gets unless it asks otherwise (the seccomp filter is compiled
+    /// for the final capability set: see [`Security::with_seccomp`]).
     pub fn docker_default() -> Self {
         Security {
             capabilities: Capabilities::docker_default(),
+            seccomp: None,
             no_new_privileges: false,
             masked_paths: MASKED_PATHS.iter().map(PathBuf::from).collect(),
             readonly_paths: READONLY_PATHS.iter().map(PathBuf::from).collect(),
@@ -91,11 +96,24 @@ impl Security {
     pub fn privileged() -> Self {
         Security {
             capabilities: Capabilities::all_held(),
+            seccomp: None,
             no_new_privileges: false,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             writable_sys: true,
         }
+    }
+}
+
+impl Security {
+    /// Adds the seccomp filter of `profile`, resolved for this set's capabilities (Docker opens
+    /// `mount` and friends to a container that holds `CAP_SYS_ADMIN`).
+    pub fn with_seccomp(self, profile: &Profile) -> crate::Result<Self> {
+        let filter = seccomp::compile(profile, &self.capabilities.names())?;
+        Ok(Security {
+            seccomp: Some(filter),
+            ..self
+        })
     }
 }
 
