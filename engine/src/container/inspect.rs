@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::config::RootfsConfig;
 use super::mounts::MountKind;
 use super::restart::RestartPolicy;
+use super::security::DeviceMapping;
 use super::state::Status;
 use super::store::Container;
 use super::time::Timestamp;
@@ -112,6 +113,20 @@ pub struct HostConfigJson {
     pub cpu_shares: u64,
     /// `--pids-limit`.
     pub pids_limit: Option<i64>,
+    /// `--privileged`.
+    pub privileged: bool,
+    /// `--cap-add`, as given (`null` when none, as Docker shows it).
+    pub cap_add: Option<Vec<String>>,
+    /// `--cap-drop`, as given.
+    pub cap_drop: Option<Vec<String>>,
+    /// `--security-opt`.
+    pub security_opt: Option<Vec<String>>,
+    /// `--read-only`.
+    pub readonly_rootfs: bool,
+    /// `--tmpfs`: path → options.
+    pub tmpfs: Option<BTreeMap<String, String>>,
+    /// `--device`.
+    pub devices: Vec<DeviceMapping>,
 }
 
 /// One of `Mounts`.
@@ -293,6 +308,7 @@ fn host_config(container: &Container) -> HostConfigJson {
         })
         .collect();
     let limits = &config.limits;
+    let security = &config.security;
     let nano_cpus = match (limits.cpu_quota, limits.cpu_period) {
         (Some(quota), Some(period)) if period > 0 => quota * 1_000_000_000 / period,
         _ => 0,
@@ -307,7 +323,19 @@ fn host_config(container: &Container) -> HostConfigJson {
         nano_cpus,
         cpu_shares: limits.cpu_shares.unwrap_or(0),
         pids_limit: limits.pids_limit,
+        privileged: security.privileged,
+        cap_add: unless_empty(&security.cap_add),
+        cap_drop: unless_empty(&security.cap_drop),
+        security_opt: unless_empty(&security.security_opt),
+        readonly_rootfs: security.readonly_rootfs,
+        tmpfs: (!security.tmpfs.is_empty()).then(|| security.tmpfs.clone()),
+        devices: security.devices.clone(),
     }
+}
+
+/// Docker shows an empty list of flags as `null`.
+fn unless_empty(list: &[String]) -> Option<Vec<String>> {
+    (!list.is_empty()).then(|| list.to_vec())
 }
 
 fn graph_driver(container: &Container) -> GraphDriverJson {

@@ -89,8 +89,10 @@ pub(super) fn setup(plan: &InitPlan, fds: ChildFds) -> Result<Infallible, Failur
     //    A cgroup namespace of our own, rooted at the cgroup the engine put us in while we were
     //    held: /proc/self/cgroup says "/", and no path leads to the host's other cgroups. (It is
     //    made here, not at clone, because at clone time we were still in the engine's cgroup.)
-    unshare(CloneFlags::CLONE_NEWCGROUP)
-        .map_err(|e| Failure::engine(format!("create a cgroup namespace: {e}")))?;
+    if plan.security.cgroup_namespace {
+        unshare(CloneFlags::CLONE_NEWCGROUP)
+            .map_err(|e| Failure::engine(format!("create a cgroup namespace: {e}")))?;
+    }
     // 1. Our mount namespace is a copy of the host's. Make every mount private first, so nothing
     //    we mount (or unmount) below propagates back to the host.
     rootfs::make_mounts_private()?;

@@ -76,6 +76,9 @@ pub struct Security {
     pub readonly_paths: Vec<PathBuf>,
     /// `/sys` (and the container's cgroup) mounted read-write: `--privileged` only.
     pub writable_sys: bool,
+    /// A cgroup namespace of its own, rooted at its cgroup. `--privileged` shares the host's, as
+    /// Docker does on cgroup v1, so that tools managing cgroups see the real tree.
+    pub cgroup_namespace: bool,
 }
 
 impl Security {
@@ -89,6 +92,7 @@ impl Security {
             masked_paths: MASKED_PATHS.iter().map(PathBuf::from).collect(),
             readonly_paths: READONLY_PATHS.iter().map(PathBuf::from).collect(),
             writable_sys: false,
+            cgroup_namespace: true,
         }
     }
 
@@ -101,6 +105,7 @@ impl Security {
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             writable_sys: true,
+            cgroup_namespace: false,
         }
     }
 }
