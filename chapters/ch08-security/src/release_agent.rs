@@ -7,11 +7,11 @@
 //! removes the hierarchy afterwards ([`remove_hierarchy`]), even when the attack failed halfway.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sched::CloneFlags;
+use nix::sched::{unshare, CloneFlags};
 
-use crate::child::run_in_child;
 use crate::Error;
 
 /// The name of the cgroup v1 hierarchy the demo mounts (`-o none,name=ferry-ch08`): a *named*
@@ -73,6 +73,10 @@ pub fn hierarchy_exists(name: &str) -> bool {
 /// its own (so a crash leaves no mount on the host), clears `release_agent`, removes every
 /// cgroup below the root, deepest first, and unmounts it. A v1 hierarchy with no mount and no
 /// cgroup but its root is destroyed by the kernel, `release_agent` with it.
+///
+/// The work is done by a thread that unshares its mount namespace: the namespace, and any
+/// mount left in it, goes away with the thread, and no fork is needed (so tests, which run many
+/// threads, can call it too).
 pub fn remove_hierarchy(name: &str) -> Result<(), Error> {
     if !hierarchy_exists(name) {
         return Ok(());
@@ -80,21 +84,19 @@ pub fn remove_hierarchy(name: &str) -> Result<(), Error> {
     let dir = tempfile::Builder::new()
         .prefix("ch08-cleanup-")
         .tempdir()
-        .map_err(Error::io(
-            "create a temporary directory in",
-            std::env::temp_dir(),
-        ))?;
+        .map_err(Error::io("create a directory in", std::env::temp_dir()))?;
     let at = dir.path().to_path_buf();
     let options = format!("none,name={name}");
-    let code = run_in_child(CloneFlags::CLONE_NEWNS, || {
-        let private = mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-            None::<&str>,
-        );
-        let mounted = private.and_then(|()| {
+    let owned = name.to_string();
+    let worker = std::thread::spawn(move || -> Result<Vec<PathBuf>, Error> {
+        unshare(CloneFlags::CLONE_NEWNS).map_err(Error::sys("unshare(CLONE_NEWNS)"))?;
+        let private = MsFlags::MS_REC | MsFlags::MS_PRIVATE;
+        mount(None::<&str>, "/", None::<&str>, private, None::<&str>)
+            .map_err(Error::sys("make / private"))?;
+        let mut left = Vec::new();
+        // The kernel frees a removed cgroup a little later; a hierarchy unmounted while one
+        // is still on its way out survives the unmount. Then: mount it again, and unmount.
+        for _ in 0..10 {
             mount(
                 Some("cgroup"),
                 &at,
@@ -102,27 +104,45 @@ pub fn remove_hierarchy(name: &str) -> Result<(), Error> {
                 MsFlags::empty(),
                 Some(options.as_str()),
             )
-        });
-        if let Err(errno) = mounted {
-            eprintln!("cleanup: mount {options} on {}: {errno}", at.display());
-            return 1;
+            .map_err(Error::sys(format!(
+                "mount -o {options} on {}",
+                at.display()
+            )))?;
+            let _ = std::fs::write(at.join("release_agent"), "\n");
+            left = remove_cgroups_below(&at);
+            umount2(&at, MntFlags::empty())
+                .map_err(Error::sys(format!("umount {}", at.display())))?;
+            if gone_within(&owned, Duration::from_millis(500)) {
+                return Ok(Vec::new());
+            }
         }
-        let _ = std::fs::write(at.join("release_agent"), "\n");
-        let left = remove_cgroups_below(&at);
-        let _ = umount2(&at, MntFlags::MNT_DETACH);
-        if left.is_empty() {
-            0
-        } else {
-            eprintln!("cleanup: could not remove {left:?}");
-            1
+        Ok(left)
+    });
+    let left = worker
+        .join()
+        .map_err(|_| Error::Usage("the clean-up thread panicked".into()))??;
+    if !hierarchy_exists(name) {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "could not remove the cgroup hierarchy name={name} (cgroups left: {left:?}): remove \
+             it by hand (mount -t cgroup -o none,name={name} cgroup /mnt; rmdir the cgroups; \
+             umount /mnt)"
+        )))
+    }
+}
+
+/// Polls until hierarchy `name` is gone; whether it went within `timeout`.
+fn gone_within(name: &str, timeout: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        if !hierarchy_exists(name) {
+            return true;
         }
-    })?;
-    match code {
-        0 => Ok(()),
-        _ => Err(Error::Usage(format!(
-            "could not remove the cgroup hierarchy name={name}; remove it by hand: \
-             mount -t cgroup -o none,name={name} cgroup /mnt && rmdir /mnt/*/ && umount /mnt"
-        ))),
+        if start.elapsed() > timeout {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 // ANCHOR_END: remove_hierarchy
