@@ -10,15 +10,18 @@
 //!   `maskedPaths` and `readonlyPaths`);
 //! - `release-agent`: the cgroup v1 `release_agent` escape (the CVE-2022-0492 story) succeeds
 //!   from a naive container and fails once the container lacks `CAP_SYS_ADMIN` or `mount(2)` is
-//!   refused by seccomp.
+//!   refused by seccomp;
+//! - `shocker`: a file handle forged for inode 2 opens the root of the file system behind a bind
+//!   mount (the 2014 escape), until CAP_DAC_READ_SEARCH is dropped or seccomp refuses the call.
 //!
 //! What they share lives here: [`caps`] (the capability table, `/proc/self/status`, dropping a
 //! capability), [`seccomp`] (assembling and installing a filter), [`child`] (running a closure
-//! in a cloned child and waiting for it) and [`release_agent`] (the host-side safety gate and
+//! in a cloned child and waiting for it), [`handles`] (file handles) and [`release_agent`] (the host-side safety gate and
 //! clean-up of the escape demo).
 
 pub mod caps;
 pub mod child;
+pub mod handles;
 pub mod release_agent;
 pub mod seccomp;
 
