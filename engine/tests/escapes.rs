@@ -391,6 +391,42 @@ fn a_read_only_bind_cannot_be_made_writable() {
     assert_eq!(stdout(&out), "wrote\n", "{out:?}");
 }
 
+/// A tmpfs mounted on the host for one test, unmounted when dropped.
+struct HostMount(std::path::PathBuf);
+
+impl Drop for HostMount {
+    fn drop(&mut self) {
+        let _ = nix::mount::umount2(&self.0, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+#[test]
+fn a_read_only_bind_is_read_only_all_the_way_down() {
+    if !can_run("a_read_only_bind_is_read_only_all_the_way_down") {
+        return;
+    }
+    let root = Root::new();
+    let host = tempfile::tempdir().unwrap();
+    let sub = host.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    nix::mount::mount(
+        Some("tmpfs"),
+        &sub,
+        Some("tmpfs"),
+        nix::mount::MsFlags::empty(),
+        None::<&str>,
+    )
+    .unwrap();
+    let _unmount = HostMount(sub.clone());
+    let bind = format!("{}:/ro:ro", host.path().display());
+    let out = sh(&root, &["-v", &bind], "touch /ro/sub/f && echo wrote");
+    assert!(
+        !stdout(&out).contains("wrote"),
+        "a mount below a :ro bind stayed writable: {out:?}"
+    );
+    assert!(!sub.join("f").exists());
+}
+
 // --- the working directory and descriptors (CVE-2024-21626) ----------------------------------
 
 #[test]

@@ -410,6 +410,8 @@ fn rename(root: &StateRoot, args: RenameArgs) -> Result<i32> {
 }
 
 fn exec(root: &StateRoot, args: ExecArgs) -> Result<i32> {
+    // Before anything else: the process that enters the container must not be the host's binary.
+    crate::runtime::sealed::reexec_from_sealed_copy()?;
     let container = match store::find(root, &args.container) {
         Ok(container) => container,
         Err(e) => return daemon(Err(e)),

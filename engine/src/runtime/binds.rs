@@ -60,16 +60,53 @@ pub(super) fn mount_all(root: &Path, mounts: &[BindMount]) -> Result<(), Failure
             none,
         )
         .map_err(failed("bind mount", bind))?;
-        // 3. Read-only is a property of the new mount, set by remounting it; reopen the path so the
-        //    descriptor names the new mount, not the directory underneath.
+        // 3. Read-only is a property of the new mount, set on it afterwards; reopen the path so
+        //    the descriptor names the new mount, not the directory underneath. Recursively: a
+        //    `:ro` bind of a directory with mounts below it must not leave those writable.
         if bind.read_only {
             let mounted = open_in_root(&root_fd, &bind.destination, OFlag::O_PATH, Mode::empty())
                 .map_err(failed("reopen", bind))?;
-            let flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-            mount(none, &fd_path(&mounted), none, flags, none)
-                .map_err(failed("remount read-only", bind))?;
+            make_read_only_recursively(&mounted).map_err(failed("remount read-only", bind))?;
         }
     }
     Ok(())
 }
 // ANCHOR_END: bind_mounts
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+// ANCHOR: read_only_recursively
+/// Makes the mount at `target` and every mount below it read-only, in one call
+/// (`mount_setattr` with `AT_RECURSIVE`, Linux 5.12): remounting with `MS_RDONLY` would change
+/// only the top one.
+fn make_read_only_recursively(target: &std::os::fd::OwnedFd) -> nix::Result<()> {
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let empty = c"";
+    // SAFETY: a valid descriptor, an empty path with AT_EMPTY_PATH, and a mount_attr of the size
+    // given.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            std::os::fd::AsRawFd::as_raw_fd(target),
+            empty.as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_RECURSIVE,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    nix::errno::Errno::result(rc).map(drop)
+}
+// ANCHOR_END: read_only_recursively

@@ -26,6 +26,7 @@ mod loopback;
 mod process;
 pub mod pty;
 mod rootfs;
+pub mod sealed;
 pub mod seccomp;
 pub mod security;
 mod signals;
