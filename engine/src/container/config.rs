@@ -78,6 +78,7 @@ impl Limits {
             cpu_quota,
             cpu_shares: self.cpu_shares,
             pids_limit: self.pids_limit,
+            devices: None,
         }
     }
 }
@@ -168,6 +169,7 @@ mod tests {
             cpu_quota: Some(CpuQuota::from_cpus(0.5)),
             cpu_shares: Some(512),
             pids_limit: Some(20),
+            devices: None,
         };
         let limits = Limits::from(&resources);
         let json = serde_json::to_string(&limits).unwrap();
