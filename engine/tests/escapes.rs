@@ -144,6 +144,7 @@ fn the_release_agent_escape_fails_and_works_only_when_privileged() {
     .unwrap();
     std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).unwrap();
     let hierarchy = format!("ferry-escape-{}", std::process::id());
+    let _cleanup = NamedHierarchy(hierarchy.clone());
 
     let out = sh(&root, &[], &release_agent_script(&hierarchy, &agent));
     assert!(refused(&out), "the cgroup mount worked: {out:?}");
@@ -157,6 +158,39 @@ fn the_release_agent_escape_fails_and_works_only_when_privileged() {
     );
     assert!(stdout(&out).contains("triggered"), "{out:?}");
     wait_until("the host to run the release agent", || marker.exists());
+}
+
+/// Removes the named cgroup hierarchy the release_agent test may create: a v1 hierarchy lives on
+/// after its last unmount while it has a child cgroup, so the child is removed from the host.
+struct NamedHierarchy(String);
+
+impl Drop for NamedHierarchy {
+    fn drop(&mut self) {
+        let mount_point = tempfile::tempdir().unwrap();
+        let options = format!("none,name={}", self.0);
+        let exists = || {
+            std::fs::read_to_string("/proc/self/cgroup")
+                .is_ok_and(|c| c.contains(&format!("name={}:", self.0)))
+        };
+        // The kernel frees a removed cgroup a moment after `rmdir`; an unmount in that moment
+        // leaves the hierarchy alive, so mount, clean and unmount until it is gone.
+        let deadline =
+            std::time::Instant::now() + ferry_testkit::patience(std::time::Duration::from_secs(10));
+        while exists() && std::time::Instant::now() < deadline {
+            let mounted = nix::mount::mount(
+                Some("cgroup"),
+                mount_point.path(),
+                Some("cgroup"),
+                nix::mount::MsFlags::empty(),
+                Some(options.as_str()),
+            );
+            if mounted.is_ok() {
+                let _ = std::fs::remove_dir(mount_point.path().join("x"));
+                let _ = nix::mount::umount(mount_point.path());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 // --- open_by_handle_at ("shocker", 2014) ----------------------------------------------------
@@ -222,21 +256,34 @@ fn a_bind_mount_does_not_open_the_rest_of_its_file_system_by_handle() {
 
 // --- devices ---------------------------------------------------------------------------------
 
-/// The first disk of the host, `major:minor` from /sys/block.
-fn host_disk() -> String {
-    std::fs::read_dir("/sys/block")
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            !["loop", "ram", "zram", "dm-", "sr"]
-                .iter()
-                .any(|p| name.starts_with(p))
-        })
-        .find_map(|e| std::fs::read_to_string(e.path().join("dev")).ok())
-        .expect("the host has a disk")
-        .trim()
-        .to_string()
+/// A loop device attached, on the host, to a file of the test's: what a host's disk would be.
+struct LoopDevice(String);
+
+impl LoopDevice {
+    fn attach(file: &Path) -> LoopDevice {
+        let out = std::process::Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(file)
+            .output()
+            .expect("losetup (util-linux) runs");
+        assert!(out.status.success(), "losetup: {out:?}");
+        LoopDevice(stdout(&out).trim().to_string())
+    }
+
+    /// `major minor` of the device.
+    fn numbers(&self) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        let rdev = std::fs::metadata(&self.0).unwrap().rdev();
+        (nix::sys::stat::major(rdev), nix::sys::stat::minor(rdev))
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &self.0])
+            .status();
+    }
 }
 
 #[test]
@@ -245,11 +292,12 @@ fn a_device_node_made_in_the_container_cannot_be_opened() {
         return;
     }
     let root = Root::new();
-    let disk = host_disk();
-    let (major, minor) = disk.split_once(':').unwrap();
-    let attack = format!(
-        "mknod /disk b {major} {minor} && echo made && head -n 1 /disk > /dev/null && echo read"
-    );
+    let host = tempfile::tempdir().unwrap();
+    let file = host.path().join("disk");
+    std::fs::write(&file, format!("host bytes\n{}", "\0".repeat(1 << 20))).unwrap();
+    let device = LoopDevice::attach(&file);
+    let (major, minor) = device.numbers();
+    let attack = format!("mknod /disk b {major} {minor} && echo made && head -n 1 /disk");
 
     let out = sh(&root, &[], &attack);
     assert_eq!(
@@ -259,8 +307,9 @@ fn a_device_node_made_in_the_container_cannot_be_opened() {
     );
     assert!(stderr(&out).contains("not permitted"), "{}", stderr(&out));
 
+    // Proof that the attack is real: with --privileged the container reads the host's bytes.
     let out = sh(&root, &["--privileged"], &attack);
-    assert_eq!(stdout(&out), "made\nread\n", "{out:?}");
+    assert_eq!(stdout(&out), "made\nhost bytes\n", "{out:?}");
 }
 
 #[test]

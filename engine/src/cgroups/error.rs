@@ -39,6 +39,9 @@ pub enum InvalidLimit {
     /// A CFS quota below what the kernel accepts.
     #[error("CPU cfs quota can not be less than 1ms (i.e. 1000)")]
     CpuQuota,
+    /// A device rule that is not `TYPE MAJOR:MINOR ACCESS` as the kernel reads it.
+    #[error("invalid device cgroup format '{0}'")]
+    DeviceRule(String),
 }
 
 /// A cgroup operation that failed, naming the step and the path.
@@ -91,6 +94,27 @@ pub enum CgroupError {
     AlreadyExists {
         /// The directory that was already there.
         path: PathBuf,
+    },
+    /// The kernel refused one rule of the device allow-list (cgroup v1).
+    #[error("write {rule:?} to {path}: {source}")]
+    DeviceRule {
+        /// The rule, as written (`c 1:3 rwm`).
+        rule: String,
+        /// `devices.allow` or `devices.deny` of the container's cgroup.
+        path: PathBuf,
+        /// What the kernel said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The kernel refused to load or attach the device program of a container (cgroup v2).
+    #[error("{op} the device program of {path}: {detail}")]
+    DeviceProgram {
+        /// "load" or "attach".
+        op: &'static str,
+        /// The container's cgroup directory.
+        path: PathBuf,
+        /// What the kernel said, with the verifier's reason when it refused the program.
+        detail: String,
     },
     /// A cgroup did not reach the expected state in time (processes still inside, not frozen).
     #[error("{op} {path}: still not done after {waited_ms} ms")]

@@ -12,6 +12,11 @@ use super::*;
 
 const MIB: u64 = 1 << 20;
 
+/// The hierarchies of a fake v1 tree, in the order ferry lists them.
+const V1_CONTROLLERS: [&str; 7] = [
+    "memory", "cpu", "cpuacct", "pids", "freezer", "blkio", "devices",
+];
+
 fn read(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
@@ -21,7 +26,7 @@ fn write(path: impl AsRef<Path>, content: &str) {
     fs::write(path, content).unwrap();
 }
 
-/// A v1 tree: `<tmp>/{memory,cpu,cpuacct,pids,freezer}`, with swap accounting when asked.
+/// A v1 tree: `<tmp>/{memory,cpu,...,devices}`, with swap accounting when asked.
 fn fake_v1(swap_accounting: bool) -> (TempDir, Hierarchy) {
     let tmp = tempfile::tempdir().unwrap();
     for controller in Controller::ALL {
@@ -61,6 +66,15 @@ fn all_limits() -> Resources {
         cpu_quota: Some(CpuQuota::from_cpus(0.5)),
         cpu_shares: Some(1024),
         pids_limit: Some(64),
+        devices: None,
+    }
+}
+
+/// `resources` with the device allow-list `devices`.
+fn with_devices(devices: Vec<DeviceRule>) -> Resources {
+    Resources {
+        devices: Some(devices),
+        ..Resources::default()
     }
 }
 
@@ -68,10 +82,7 @@ fn all_limits() -> Resources {
 fn v1_create_makes_the_container_directory_in_every_controller() {
     let (tmp, h) = fake_v1(false);
     let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
-    let expected: Vec<PathBuf> = ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"]
-        .iter()
-        .map(|c| v1_dir(&tmp, c))
-        .collect();
+    let expected: Vec<PathBuf> = V1_CONTROLLERS.iter().map(|c| v1_dir(&tmp, c)).collect();
     assert_eq!(cg.paths(), expected);
     assert!(expected.iter().all(|d| d.is_dir()));
 }
@@ -92,6 +103,71 @@ fn v1_limits_are_written_to_the_v1_files() {
     assert_eq!(read(cpu.join("cpu.cfs_quota_us")), "50000");
     assert_eq!(read(cpu.join("cpu.shares")), "1024");
     assert_eq!(read(v1_dir(&tmp, "pids").join("pids.max")), "64");
+}
+
+// ANCHOR: v1_device_files
+#[test]
+fn v1_devices_deny_everything_then_write_each_rule_in_order() {
+    let (tmp, h) = fake_v1(false);
+    ContainerCgroup::create(&h, PARENT, "c1", &with_devices(default_rules())).unwrap();
+    let devices = v1_dir(&tmp, "devices");
+    assert_eq!(
+        read(devices.join("devices.deny")),
+        "a\na *:* rwm\nc 10:229 rwm\n",
+        "`a` first: a new cgroup starts with its parent's list"
+    );
+    assert_eq!(
+        read(devices.join("devices.allow")),
+        "c 1:5 rwm\nc 1:3 rwm\nc 1:9 rwm\nc 1:8 rwm\nc 5:0 rwm\nc 5:1 rwm\n\
+         c *:* m\nb *:* m\nc 1:7 rwm\nc 136:* rwm\nc 5:2 rwm\n"
+    );
+}
+// ANCHOR_END: v1_device_files
+
+#[test]
+fn v1_privileged_devices_are_one_allow_all() {
+    let (tmp, h) = fake_v1(false);
+    ContainerCgroup::create(&h, PARENT, "c1", &with_devices(allow_all())).unwrap();
+    let devices = v1_dir(&tmp, "devices");
+    assert_eq!(read(devices.join("devices.deny")), "a\n");
+    assert_eq!(read(devices.join("devices.allow")), "a *:* rwm\n");
+}
+
+#[test]
+fn v1_device_rules_without_a_devices_hierarchy_are_refused_and_leave_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mounts = Controller::ALL
+        .into_iter()
+        .filter(|c| *c != Controller::Devices)
+        .map(|c| (c, tmp.path().join(c.name())))
+        .collect();
+    let h = Hierarchy::V1 { mounts };
+    let err =
+        ContainerCgroup::create(&h, PARENT, "c1", &with_devices(default_rules())).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the cgroup devices controller is not available"),
+        "{err}"
+    );
+    assert!(
+        !tmp.path().join("memory/ferry").exists(),
+        "the cgroup made before is removed again, and its parent with it"
+    );
+    ContainerCgroup::create(&h, PARENT, "c2", &Resources::default())
+        .expect("without rules the devices controller is not needed");
+}
+
+#[test]
+fn invalid_device_rules_are_refused_before_touching_the_tree() {
+    let (tmp, h) = fake_v1(false);
+    let mut rule = DeviceRule::parse("c 1:3 rwm").unwrap();
+    rule.major = Some(1 << 20);
+    let err = ContainerCgroup::create(&h, PARENT, "c1", &with_devices(vec![rule])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid device cgroup format 'c 1048576:3 rwm'"
+    );
+    assert!(!tmp.path().join("devices/ferry").exists());
 }
 
 #[test]
@@ -122,7 +198,7 @@ fn v1_without_swap_accounting_writes_no_memsw_limit() {
 fn unset_limits_write_no_file() {
     let (tmp, h) = fake_v1(true);
     ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
-    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
+    for controller in V1_CONTROLLERS {
         let files = fs::read_dir(v1_dir(&tmp, controller)).unwrap().count();
         assert_eq!(files, 0, "{controller} got a file");
     }
@@ -146,7 +222,7 @@ fn v1_add_process_writes_the_pid_into_every_hierarchy() {
     let (tmp, h) = fake_v1(false);
     let cg = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
     cg.add_process(Pid::from_raw(4242)).unwrap();
-    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer"] {
+    for controller in V1_CONTROLLERS {
         assert_eq!(
             read(v1_dir(&tmp, controller).join("cgroup.procs")),
             "4242",
@@ -274,13 +350,13 @@ fn removing_the_last_container_removes_the_parent_too() {
     let first = ContainerCgroup::create(&h, PARENT, "c1", &Resources::default()).unwrap();
     let second = ContainerCgroup::create(&h, PARENT, "c2", &Resources::default()).unwrap();
     first.remove().unwrap();
-    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
+    for controller in V1_CONTROLLERS {
         let parent = tmp.path().join(controller).join(PARENT);
         assert!(!parent.join("c1").exists(), "{controller}/ferry/c1 is left");
         assert!(parent.join("c2").is_dir(), "{controller}: c2 still uses it");
     }
     second.remove().unwrap();
-    for controller in ["memory", "cpu", "cpuacct", "pids", "freezer", "blkio"] {
+    for controller in V1_CONTROLLERS {
         let hierarchy = tmp.path().join(controller);
         assert!(hierarchy.is_dir(), "the hierarchy itself stays");
         assert!(

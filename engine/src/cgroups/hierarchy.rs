@@ -29,23 +29,28 @@ pub enum Controller {
     Freezer,
     /// Block I/O accounting (`ferry stats`); optional: a container runs without it.
     Blkio,
+    /// The device allow-list (v1 only; v2 attaches an eBPF program instead). Optional where no
+    /// device rules are asked for; a container with rules refuses to start without it.
+    Devices,
 }
 
 impl Controller {
     /// Every controller a v1 container cgroup is created in (where it is mounted, for the
     /// optional ones).
-    pub const ALL: [Controller; 6] = [
+    pub const ALL: [Controller; 7] = [
         Controller::Memory,
         Controller::Cpu,
         Controller::Cpuacct,
         Controller::Pids,
         Controller::Freezer,
         Controller::Blkio,
+        Controller::Devices,
     ];
 
-    /// Whether a container can do without this controller: only its statistics would be missing.
+    /// Whether a container cgroup can be made without this controller: only its statistics
+    /// would be missing (blkio), or it is needed only for what the container asks (devices).
     pub fn is_optional(self) -> bool {
-        self == Controller::Blkio
+        matches!(self, Controller::Blkio | Controller::Devices)
     }
 
     /// The controller's name as the kernel spells it in mount options and file names.
@@ -57,6 +62,7 @@ impl Controller {
             Controller::Pids => "pids",
             Controller::Freezer => "freezer",
             Controller::Blkio => "blkio",
+            Controller::Devices => "devices",
         }
     }
 
@@ -243,9 +249,13 @@ mod tests {
             Path::new("/sys/fs/cgroup/blkio")
         );
         assert_eq!(
+            mounts[&Controller::Devices],
+            Path::new("/sys/fs/cgroup/devices")
+        );
+        assert_eq!(
             mounts.len(),
-            6,
-            "devices and name=systemd are not ferry's controllers: {mounts:?}"
+            7,
+            "name=systemd is not one of ferry's controllers: {mounts:?}"
         );
     }
 

@@ -5,8 +5,11 @@
 //! owns, `ferry` (for another state root than the default, `ferry-<hash>`: see
 //! `container::cgroup::parent_name`), made with the first container and removed with the last:
 //!
-//! - cgroup v1 (one hierarchy per controller): `/sys/fs/cgroup/{memory,cpu,cpuacct,pids,freezer,blkio}/ferry/<id>`
+//! - cgroup v1 (one hierarchy per controller): `/sys/fs/cgroup/{memory,cpu,cpuacct,pids,freezer,blkio,devices}/ferry/<id>`
 //! - cgroup v2 (one unified hierarchy): `/sys/fs/cgroup/ferry/<id>`
+//!
+//! Besides limits, the cgroup decides which device nodes the container may create and open
+//! ([`default_rules`]: v1's `devices` controller, an eBPF program on v2).
 //!
 //! The container is shown its own cgroup at its `/sys/fs/cgroup` ([`CgroupView`], mounted by the
 //! runtime), and `ferry stats` reads [`Stats`] from it.
@@ -27,7 +30,10 @@
 //! # Ok(()) }
 //! ```
 
+mod bpf;
 mod container;
+mod device_program;
+mod devices;
 mod error;
 mod fs;
 mod hierarchy;
@@ -44,6 +50,7 @@ mod fake_tree_tests;
 mod privileged_tests;
 
 pub use container::ContainerCgroup;
+pub use devices::{allow_all, default_rules, DeviceKind, DeviceRule};
 pub use error::{CgroupError, InvalidLimit, Result};
 pub use fs::SETTLE_TIMEOUT;
 pub use hierarchy::{CgroupVersion, Controller, Hierarchy, MOUNTINFO};

@@ -343,3 +343,221 @@ fn containers_created_while_others_take_the_parent_away_still_get_their_cgroup()
         assert!(!dir.exists(), "{} is left", dir.display());
     }
 }
+
+/// What the kernel answered a process of a cgroup that tried to use devices: `Ok` or the errno.
+#[derive(Debug)]
+struct DeviceProbe {
+    /// `mknod DIR/disk b 7 0`: a node for the host's first loop device.
+    mknod_disk: nix::Result<()>,
+    /// `open DIR/disk` for reading.
+    open_disk: nix::Result<()>,
+    /// `open /dev/null` for reading and writing.
+    open_null: nix::Result<()>,
+}
+
+/// Forks a process, lets `join` put it into a cgroup, and has it make and open device nodes in
+/// a temporary directory (on a file system without `nodev`, so only the cgroup can refuse).
+fn probe_devices(join: impl FnOnce(Pid)) -> DeviceProbe {
+    use nix::errno::Errno;
+    use nix::sys::wait::{waitpid, WaitStatus};
+    use nix::unistd::{fork, pipe, read, write, ForkResult};
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let disk = CString::new(dir.path().join("disk").as_os_str().as_bytes()).unwrap();
+    let null = c"/dev/null";
+    let (go_read, go_write) = pipe().unwrap();
+    let (result_read, result_write) = pipe().unwrap();
+    // SAFETY: the child only makes system calls (no allocation, no locks) and then _exits.
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => unsafe {
+            let mut byte = 0u8;
+            libc::read(go_read.as_raw_fd(), (&mut byte as *mut u8).cast(), 1);
+            let errno = |ret: libc::c_int| {
+                if ret < 0 {
+                    *libc::__errno_location()
+                } else {
+                    0
+                }
+            };
+            let mode = libc::S_IFBLK | 0o600;
+            let mknod = errno(libc::mknod(disk.as_ptr(), mode, libc::makedev(7, 0)));
+            let fd = libc::open(disk.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            let open_disk = errno(fd);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            let fd = libc::open(null.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+            let open_null = errno(fd);
+            let results = [mknod, open_disk, open_null];
+            libc::write(result_write.as_raw_fd(), results.as_ptr().cast(), 12);
+            libc::_exit(0)
+        },
+        ForkResult::Parent { child } => {
+            drop(result_write);
+            join(child);
+            write(&go_write, b"g").unwrap();
+            let mut bytes = [0u8; 12];
+            let mut got = 0;
+            while got < bytes.len() {
+                match read(result_read.as_raw_fd(), &mut bytes[got..]).unwrap() {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            assert_eq!(waitpid(child, None).unwrap(), WaitStatus::Exited(child, 0));
+            assert_eq!(got, 12, "the probe reported");
+            let result = |i: usize| {
+                let errno = i32::from_ne_bytes(bytes[i * 4..i * 4 + 4].try_into().unwrap());
+                if errno == 0 {
+                    Ok(())
+                } else {
+                    Err(Errno::from_raw(errno))
+                }
+            };
+            DeviceProbe {
+                mknod_disk: result(0),
+                open_disk: result(1),
+                open_null: result(2),
+            }
+        }
+    }
+}
+
+// ANCHOR: device_escape_refused
+#[test]
+fn a_process_under_dockers_device_rules_makes_a_disk_node_but_cannot_open_it() {
+    if !require(
+        "a_process_under_dockers_device_rules_makes_a_disk_node_but_cannot_open_it",
+        &[Need::Root, Need::Cgroups],
+    ) {
+        return;
+    }
+    let parent = TestParent::new();
+    let resources = Resources {
+        devices: Some(default_rules()),
+        ..Resources::default()
+    };
+    let cg = parent.create("devices", &resources);
+    let probe = probe_devices(|pid| cg.add_process(pid).unwrap());
+    cg.remove().unwrap();
+    assert_eq!(probe.mknod_disk, Ok(()), "mknod is allowed (b *:* m)");
+    assert_eq!(
+        probe.open_disk,
+        Err(nix::errno::Errno::EPERM),
+        "reading the host's loop0 is refused"
+    );
+    assert_eq!(probe.open_null, Ok(()), "/dev/null still works");
+    assert!(cg.paths().iter().all(|d| !d.exists()), "removed");
+}
+// ANCHOR_END: device_escape_refused
+
+#[test]
+fn a_process_allowed_every_device_gets_past_the_cgroup_to_the_disk() {
+    if !require(
+        "a_process_allowed_every_device_gets_past_the_cgroup_to_the_disk",
+        &[Need::Root, Need::Cgroups],
+    ) {
+        return;
+    }
+    let parent = TestParent::new();
+    let resources = Resources {
+        devices: Some(allow_all()),
+        ..Resources::default()
+    };
+    let cg = parent.create("privileged", &resources);
+    let probe = probe_devices(|pid| cg.add_process(pid).unwrap());
+    cg.remove().unwrap();
+    assert_eq!(probe.mknod_disk, Ok(()));
+    // Opened, or refused by the loop driver (ENXIO where the kernel has none): not by the cgroup.
+    assert_ne!(
+        probe.open_disk,
+        Err(nix::errno::Errno::EPERM),
+        "the cgroup let it through"
+    );
+    assert_eq!(probe.open_null, Ok(()));
+}
+
+/// The mount point of a cgroup2 file system: the unified tree on v2, its empty twin (often
+/// `/sys/fs/cgroup/unified`) on a hybrid v1 machine, where device programs are enforced as well.
+fn cgroup2_mount() -> Option<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    mounts.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let mount_point = fields.nth(1)?;
+        (fields.next()? == "cgroup2").then(|| PathBuf::from(mount_point))
+    })
+}
+
+#[test]
+fn a_device_program_is_enforced_in_its_cgroup2_directory_and_freed_with_it() {
+    if !require(
+        "a_device_program_is_enforced_in_its_cgroup2_directory_and_freed_with_it",
+        &[Need::Root],
+    ) {
+        return;
+    }
+    let Some(mount) = cgroup2_mount() else {
+        assert!(
+            !ferry_testkit::required(),
+            "no cgroup2 file system is mounted"
+        );
+        eprintln!("SKIPPED: no cgroup2 file system is mounted");
+        return;
+    };
+    let dir = mount.join(format!("ferry-test-{}-bpf", std::process::id()));
+    std::fs::create_dir(&dir).unwrap();
+    let program =
+        super::bpf::DeviceProgram::load(&super::device_program::device_program(&default_rules()))
+            .unwrap_or_else(|e| panic!("load: {e}"));
+    let id = program.id().unwrap();
+    program
+        .attach(&dir)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    drop(program);
+    let probe = probe_devices(|pid| {
+        std::fs::write(dir.join("cgroup.procs"), pid.to_string()).unwrap();
+    });
+    let removed = crate::cgroups::fs::remove_dir(
+        &dir,
+        std::time::Instant::now() + ferry_testkit::patience(Duration::from_secs(3)),
+    );
+    assert_eq!(probe.mknod_disk, Ok(()), "{probe:?}");
+    assert_eq!(probe.open_disk, Err(nix::errno::Errno::EPERM), "{probe:?}");
+    assert_eq!(probe.open_null, Ok(()), "{probe:?}");
+    removed.unwrap();
+
+    assert!(
+        super::bpf::program_exists(id).is_ok(),
+        "the kernel can be asked"
+    );
+    let deadline = std::time::Instant::now() + ferry_testkit::patience(Duration::from_secs(10));
+    while super::bpf::program_exists(id).unwrap() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "program {id} outlived its cgroup"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_program_the_verifier_refuses_is_reported_in_one_line_with_its_reason() {
+    if !require(
+        "a_program_the_verifier_refuses_is_reported_in_one_line_with_its_reason",
+        &[Need::Root],
+    ) {
+        return;
+    }
+    // `exit` alone: the result register r0 was never set.
+    let exit_only = [0x95, 0, 0, 0, 0, 0, 0, 0];
+    let err = super::bpf::DeviceProgram::load(&exit_only).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("the verifier says: R0 !read_ok"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message}");
+}

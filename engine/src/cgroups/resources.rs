@@ -1,6 +1,7 @@
 //! The limits a container runs under, as the user states them (`ferry run -m 500m --cpus 0.5 ...`),
 //! independent of the cgroup version that will enforce them.
 
+use super::devices::DeviceRule;
 use super::error::InvalidLimit;
 
 /// The smallest memory limit Docker accepts: below it a container cannot even start its init.
@@ -24,6 +25,9 @@ pub struct Resources {
     pub cpu_shares: Option<u64>,
     /// `--pids-limit`: the most processes and threads; zero or negative means unlimited.
     pub pids_limit: Option<i64>,
+    /// The device allow-list, applied in order (see [`super::default_rules`]); `None` leaves
+    /// the device controller alone, and the container may then use every device the host has.
+    pub devices: Option<Vec<DeviceRule>>,
 }
 // ANCHOR_END: resources
 
@@ -70,6 +74,9 @@ impl Resources {
             if cpu.quota_us < 1_000 {
                 return Err(InvalidLimit::CpuQuota);
             }
+        }
+        for rule in self.devices.iter().flatten() {
+            rule.validate()?;
         }
         Ok(())
     }
@@ -180,5 +187,24 @@ mod tests {
         );
         assert_eq!(with(999, 100_000).validate(), Err(InvalidLimit::CpuQuota));
         assert_eq!(with(1_000, 100_000).validate(), Ok(()));
+    }
+
+    #[test]
+    fn device_rules_the_kernel_would_misread_are_refused() {
+        let mut rule = crate::cgroups::DeviceRule::parse("c 1:3 rwm").unwrap();
+        rule.access = "rx".into();
+        let r = Resources {
+            devices: Some(vec![rule]),
+            ..Resources::default()
+        };
+        assert_eq!(
+            r.validate(),
+            Err(InvalidLimit::DeviceRule("c 1:3 rx".into()))
+        );
+        let defaults = Resources {
+            devices: Some(crate::cgroups::default_rules()),
+            ..Resources::default()
+        };
+        assert_eq!(defaults.validate(), Ok(()));
     }
 }

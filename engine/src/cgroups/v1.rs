@@ -2,11 +2,15 @@
 //!
 //! `/sys/fs/cgroup/memory/ferry/ID`, `/sys/fs/cgroup/cpu/ferry/ID`, ... each hold the files of
 //! their own controller; the container's processes are listed in the `cgroup.procs` of all of them.
+//! The `devices` hierarchy holds the device allow-list (`devices.allow`, `devices.deny`).
 
 use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::container::Backend;
+use super::devices::DeviceRule;
 use super::error::{CgroupError, Result};
 use super::fs;
 use super::hierarchy::{Controller, MOUNTINFO};
@@ -103,6 +107,35 @@ impl V1Cgroup {
         }
     }
 
+    // ANCHOR: v1_devices
+    /// Writes the device allow-list: `a` to `devices.deny` first, so that nothing the parent
+    /// allows is left (a new cgroup starts with its parent's list, which for ferry's is the
+    /// host's: everything), then each rule to `devices.allow` or `devices.deny`, in order. The
+    /// kernel takes one rule per `write(2)`.
+    fn apply_devices(&self, rules: &[DeviceRule]) -> Result<()> {
+        let Some(dir) = self.dirs.get(&Controller::Devices) else {
+            return Err(CgroupError::ControllerMissing {
+                controller: Controller::Devices.name(),
+                path: MOUNTINFO.into(),
+            });
+        };
+        let allow_path = dir.join("devices.allow");
+        let deny_path = dir.join("devices.deny");
+        let mut allow = open_for_rules(&allow_path)?;
+        let mut deny = open_for_rules(&deny_path)?;
+        write_rule(&mut deny, &deny_path, "a")?;
+        for rule in rules {
+            let (file, path) = if rule.allow {
+                (&mut allow, &allow_path)
+            } else {
+                (&mut deny, &deny_path)
+            };
+            write_rule(file, path, &rule.to_string())?;
+        }
+        Ok(())
+    }
+    // ANCHOR_END: v1_devices
+
     fn apply_cpu(&self, resources: &Resources) -> Result<()> {
         if let Some(cpu) = resources.cpu_quota {
             // The period first: the kernel checks the quota against the current period.
@@ -162,6 +195,9 @@ impl Backend for V1Cgroup {
             };
             fs::write(&self.file(Controller::Pids, "pids.max"), &value)?;
         }
+        if let Some(rules) = &resources.devices {
+            self.apply_devices(rules)?;
+        }
         Ok(())
     }
 
@@ -206,4 +242,26 @@ impl Backend for V1Cgroup {
             Ok(fs::read(&state)?.trim() == want)
         })
     }
+}
+
+/// Opens `devices.allow` or `devices.deny` once for all its rules (created only in the fake
+/// trees of tests: the kernel's are always there).
+fn open_for_rules(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(CgroupError::io("open", path))
+}
+
+/// Writes one rule, a line, in one `write(2)` (cgroup files take a whole value per write, so a
+/// partial write cannot happen: it is all or an error).
+fn write_rule(file: &mut File, path: &Path, rule: &str) -> Result<()> {
+    file.write_all(format!("{rule}\n").as_bytes())
+        .map_err(|source| CgroupError::DeviceRule {
+            rule: rule.to_string(),
+            path: path.to_path_buf(),
+            source,
+        })
 }

@@ -3,10 +3,16 @@
 //! `/sys/fs/cgroup/ferry/ID` holds the files of every controller enabled for it. A controller is
 //! enabled for a directory's children by writing `+memory` to its `cgroup.subtree_control`, so the
 //! root enables them for `ferry`, and `ferry` enables them for each container.
+//!
+//! There is no devices controller: the device allow-list is an eBPF program attached to the
+//! container's directory ([`super::device_program`]).
 
 use std::path::{Path, PathBuf};
 
+use super::bpf::DeviceProgram;
 use super::container::Backend;
+use super::device_program::device_program;
+use super::devices::DeviceRule;
 use super::error::{CgroupError, Result};
 use super::fs;
 use super::resources::Resources;
@@ -60,6 +66,22 @@ impl V2Cgroup {
         // ANCHOR_END: v2_memory_limit
         Ok(())
     }
+
+    // ANCHOR: v2_devices
+    /// Loads the program for `rules` and attaches it to the container's cgroup. The engine keeps
+    /// no handle: the cgroup holds the program, and the kernel frees it with the cgroup.
+    fn apply_devices(&self, rules: &[DeviceRule]) -> Result<()> {
+        let failed = |op| {
+            move |e: super::bpf::BpfError| CgroupError::DeviceProgram {
+                op,
+                path: self.dir.clone(),
+                detail: e.to_string(),
+            }
+        };
+        let program = DeviceProgram::load(&device_program(rules)).map_err(failed("load"))?;
+        program.attach(&self.dir).map_err(failed("attach"))
+    }
+    // ANCHOR_END: v2_devices
 }
 
 impl Backend for V2Cgroup {
@@ -112,6 +134,9 @@ impl Backend for V2Cgroup {
                 "max".into()
             };
             fs::write(&self.file("pids.max"), &value)?;
+        }
+        if let Some(rules) = &resources.devices {
+            self.apply_devices(rules)?;
         }
         Ok(())
     }

@@ -206,6 +206,8 @@ fn resources(flags: &ContainerFlags) -> Result<Resources> {
             .map(CpuQuota::from_cpus),
         cpu_shares: flags.cpu_shares,
         pids_limit: flags.pids_limit,
+        // Not a flag: the engine gives every container its device list when it makes the cgroup.
+        devices: None,
     };
     resources.validate().map_err(invalid)?;
     Ok(resources)

@@ -1,5 +1,5 @@
 //! A container's cgroup, as the container's life uses it: made (with the `-m`/`--cpus`/
-//! `--pids-limit` limits) before each start, joined by `exec`, frozen by `pause`, read by `stats`,
+//! `--pids-limit` limits and the device allow-list) before each start, joined by `exec`, frozen by `pause`, read by `stats`,
 //! emptied and removed when the container stops or is removed.
 //!
 //! The cgroup is named after the container's full id, under a parent cgroup named after the
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::Limits;
 use super::{Container, StateRoot};
-use crate::cgroups::{ContainerCgroup, Hierarchy, PARENT};
+use crate::cgroups::{default_rules, ContainerCgroup, DeviceRule, Hierarchy, PARENT};
 use crate::Result;
 
 // ANCHOR: parent_name
@@ -43,14 +43,27 @@ fn parent_of(container: &Container) -> String {
     parent_name(root.unwrap_or(&container.dir))
 }
 
-/// Creates the container's cgroup with its limits, clearing a stale one a crashed run left.
+// ANCHOR: device_rules
+/// The devices a container may use: Docker's default list (`mknod` of anything, opening only
+/// the standard character devices and terminals), then `extra`, the rules for the devices the
+/// user hands the container, which come later and so take precedence.
+pub fn device_rules(extra: &[DeviceRule]) -> Vec<DeviceRule> {
+    let mut rules = default_rules();
+    rules.extend_from_slice(extra);
+    rules
+}
+// ANCHOR_END: device_rules
+
+/// Creates the container's cgroup with its limits and device allow-list, clearing a stale one a
+/// crashed run left.
 pub fn create(container: &Container, limits: &Limits) -> Result<ContainerCgroup> {
     destroy(container)?;
+    let devices = container.record.config.security.device_rules()?;
     Ok(ContainerCgroup::create(
         &Hierarchy::detect()?,
         &parent_of(container),
         container.id().as_str(),
-        &limits.resources(),
+        &limits.resources(devices),
     )?)
 }
 
@@ -87,6 +100,19 @@ pub fn destroy(container: &Container) -> Result<()> {
 mod tests {
     use super::*;
     use crate::container::{store, ContainerConfig};
+
+    #[test]
+    fn a_containers_devices_are_dockers_defaults_then_its_own() {
+        assert_eq!(device_rules(&[]), default_rules());
+        let disk = DeviceRule::parse("b 8:0 rw").unwrap();
+        let rules = device_rules(std::slice::from_ref(&disk));
+        assert_eq!(rules.len(), default_rules().len() + 1);
+        assert_eq!(
+            rules.last(),
+            Some(&disk),
+            "last, so it overrides the defaults"
+        );
+    }
 
     #[test]
     fn the_default_root_keeps_dockers_style_parent_ferry() {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mounts::MountPoint;
 use super::restart::RestartPolicy;
-use crate::cgroups::{CpuQuota, Resources};
+use crate::cgroups::{CpuQuota, DeviceRule, Resources};
 
 /// Where the root filesystem comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,8 @@ pub enum RootfsConfig {
     },
 }
 
-/// Resource limits as recorded (cgroups' [`Resources`], in a shape that serializes).
+/// Resource limits as recorded (cgroups' [`Resources`] but the device list, in a shape that
+/// serializes).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Limits {
@@ -63,8 +64,9 @@ impl From<&Resources> for Limits {
 }
 
 impl Limits {
-    /// The limits for the cgroups module.
-    pub fn resources(&self) -> Resources {
+    /// The limits for the cgroups module, with the device allow-list `devices` (every container
+    /// has one: see `container::cgroup::device_rules`).
+    pub fn resources(&self, devices: Vec<DeviceRule>) -> Resources {
         let cpu_quota = match (self.cpu_quota, self.cpu_period) {
             (Some(quota_us), Some(period_us)) => Some(CpuQuota {
                 quota_us,
@@ -78,6 +80,7 @@ impl Limits {
             cpu_quota,
             cpu_shares: self.cpu_shares,
             pids_limit: self.pids_limit,
+            devices: Some(devices),
         }
     }
 }
@@ -172,11 +175,12 @@ mod tests {
             cpu_quota: Some(CpuQuota::from_cpus(0.5)),
             cpu_shares: Some(512),
             pids_limit: Some(20),
+            devices: Some(crate::cgroups::default_rules()),
         };
         let limits = Limits::from(&resources);
         let json = serde_json::to_string(&limits).unwrap();
         let back: Limits = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.resources(), resources);
+        assert_eq!(back.resources(crate::cgroups::default_rules()), resources);
     }
 
     #[test]

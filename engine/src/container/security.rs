@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cgroups::{allow_all, DeviceKind, DeviceRule};
 use crate::runtime::seccomp::Profile;
 use crate::runtime::{capabilities, CapabilityName, DeviceNode, DeviceType, Security, Tmpfs};
 use crate::{Error, Result};
@@ -172,6 +173,31 @@ impl SecurityConfig {
             .collect()
     }
 
+    // ANCHOR: device_rules
+    /// The cgroup's device allow-list: everything with `--privileged`, else Docker's default list
+    /// with a rule for each `--device` after it.
+    pub fn device_rules(&self) -> Result<Vec<DeviceRule>> {
+        if self.privileged {
+            return Ok(allow_all());
+        }
+        let extra = self
+            .device_nodes()?
+            .into_iter()
+            .map(|(node, access)| DeviceRule {
+                allow: true,
+                kind: match node.kind {
+                    DeviceType::Char => DeviceKind::Char,
+                    DeviceType::Block => DeviceKind::Block,
+                },
+                major: Some(node.major as u32),
+                minor: Some(node.minor as u32),
+                access,
+            })
+            .collect::<Vec<_>>();
+        Ok(super::cgroup::device_rules(&extra))
+    }
+    // ANCHOR_END: device_rules
+
     /// The device nodes to create: every host device with `--privileged`, else the `--device`s
     /// (each with its cgroup permissions).
     pub fn device_nodes(&self) -> Result<Vec<(DeviceNode, String)>> {
@@ -190,11 +216,6 @@ impl SecurityConfig {
             })
             .collect()
     }
-}
-
-/// Whether a node's type is a block device (for the cgroup's allow-list).
-pub fn is_block(node: &DeviceNode) -> bool {
-    node.kind == DeviceType::Block
 }
 
 fn parse_caps(names: &[String]) -> Result<Vec<CapabilityName>> {
