@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::config::ContainerConfig;
+use super::config::{ContainerConfig, RootfsConfig};
 use super::lock::FileLock;
 use super::state::{ContainerRecord, State, Status, RECORD_FILE};
 use super::time::Timestamp;
@@ -76,6 +76,18 @@ impl Container {
     /// Where the root filesystem is assembled while it runs.
     pub fn merged_dir(&self) -> PathBuf {
         self.dir.join("merged")
+    }
+
+    /// Where the engine writes the container's `hostname`, `hosts` and `resolv.conf`, which the
+    /// runtime bind-mounts into it (see [`crate::network::etc_files`]): its own directory, which
+    /// the container cannot reach. `None` for a root filesystem directory handed to `ferry run`:
+    /// ferry must not create mount points in it, so such a container gets none.
+    pub fn etc_files_dir(&self) -> Option<&Path> {
+        match &self.record.config.rootfs {
+            RootfsConfig::Image { .. } => Some(&self.dir),
+            RootfsConfig::Directory { path } if path.starts_with(&self.dir) => Some(&self.dir),
+            RootfsConfig::Directory { .. } => None,
+        }
     }
 
     /// Takes the record's lock: hold it across a read-modify-write.

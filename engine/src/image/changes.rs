@@ -50,9 +50,10 @@ impl fmt::Display for Change {
     }
 }
 
-/// Files the engine itself writes into every container (see `crate::network::etc_files`). Like
-/// the files of Docker's "init layer", they are not the container's changes: `diff` does not list
-/// them and `commit` does not put them in the image.
+/// Files the engine itself bind-mounts into every container (see `crate::network::etc_files`);
+/// the runtime creates an empty mount point for each in the container's layer when the image has
+/// none. Like the files of Docker's "init layer", they are not the container's changes: `diff`
+/// does not list them and `commit` does not put them in the image.
 pub const ENGINE_FILES: [&str; 3] = ["etc/hostname", "etc/hosts", "etc/resolv.conf"];
 
 // ANCHOR: upper_changes
