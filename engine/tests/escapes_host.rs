@@ -178,3 +178,130 @@ fn cp_of_a_stopped_container_sees_its_etc_files() {
     ]);
     root.ok(&["cp", "idle:/etc/passwd", "-"]);
 }
+
+// --- 2. The state root's permissions (CVE-2021-41091) --------------------------------------------
+
+/// `ferry --root ROOT ARGS…`, asserting success.
+fn ferry_at(root: &Path, args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("ferry")
+        .unwrap()
+        .arg("--root")
+        .arg(root)
+        .env_remove("FERRY_ROOT")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ferry {args:?}: {out:?}");
+    stdout(&out)
+}
+
+/// Runs `command` as the unprivileged user `nobody`, with no supplementary groups.
+fn as_nobody(command: &[&str]) -> Output {
+    std::process::Command::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+        ])
+        .args(command)
+        .output()
+        .expect("setpriv runs")
+}
+
+/// A state root inside a directory every user may traverse, as /var/lib is.
+fn public_parent() -> tempfile::TempDir {
+    let parent = ferry_testkit::state_root();
+    fs::set_permissions(parent.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    parent
+}
+
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let meta = path.symlink_metadata().ok()?;
+        if meta.is_file() && entry.file_name() == name {
+            return Some(path);
+        }
+        if meta.is_dir() {
+            if let Some(found) = find_file(&path, name) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+fn mode(path: &Path) -> u32 {
+    path.symlink_metadata().unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn other_users_can_neither_read_nor_traverse_the_state_root() {
+    if !can_run("other_users_can_neither_read_nor_traverse_the_state_root") {
+        return;
+    }
+    let parent = public_parent();
+    let root = parent.path().join("ferry");
+    ferry_at(
+        &root,
+        &[
+            "run",
+            "--name",
+            "secret",
+            "-e",
+            "TOKEN=hunter2",
+            "--network",
+            "none",
+            "toolbox",
+            "echo",
+            "logged",
+        ],
+    );
+    let id = ferry_at(&root, &["inspect", "--format", "{{.Id}}", "secret"]);
+    let dir = root.join("containers").join(id.trim());
+    let state = dir.join("state.json");
+    let log = dir.join(format!("{}-json.log", id.trim()));
+    let layer_file = find_file(&root.join("images"), "toolbox").expect("the toolbox binary");
+    assert!(fs::read_to_string(&log).unwrap().contains("logged"));
+    for path in [&state, &log, &layer_file] {
+        for command in [["cat", p(path)], ["stat", p(path)]] {
+            let out = as_nobody(&command);
+            assert!(
+                !out.status.success() && stderr(&out).contains("Permission denied"),
+                "nobody ran {command:?}: {out:?}"
+            );
+        }
+    }
+    let listing = as_nobody(&["ls", p(&root)]);
+    assert!(
+        !listing.status.success(),
+        "nobody listed the state root: {listing:?}"
+    );
+    assert_eq!(mode(&root), 0o700);
+    for dir in ["containers", "images", "volumes"] {
+        assert_eq!(mode(&root.join(dir)), 0o700, "{dir}");
+    }
+    assert_eq!(mode(&state), 0o600, "state.json holds -e values");
+    assert_eq!(mode(&log), 0o640);
+}
+
+#[test]
+fn a_state_root_left_open_by_an_older_ferry_is_tightened() {
+    if !can_run("a_state_root_left_open_by_an_older_ferry_is_tightened") {
+        return;
+    }
+    let parent = public_parent();
+    let root = parent.path().join("ferry");
+    for dir in ["", "containers", "images", "volumes"] {
+        fs::create_dir_all(root.join(dir)).unwrap();
+        fs::set_permissions(root.join(dir), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    ferry_at(&root, &["ps"]);
+    assert_eq!(mode(&root), 0o700);
+    for dir in ["containers", "images", "volumes"] {
+        assert_eq!(mode(&root.join(dir)), 0o700, "{dir}");
+    }
+}

@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use super::config::{ContainerConfig, RootfsConfig};
@@ -148,7 +149,10 @@ pub fn create(
         None => unused_name(&taken)?,
     };
     let dir = root.container_dir(&id);
-    fs::create_dir(&dir).map_err(Error::io("create container directory", &dir))?;
+    fs::DirBuilder::new()
+        .mode(StateRoot::MODE)
+        .create(&dir)
+        .map_err(Error::io("create container directory", &dir))?;
     let written = build(&id, &dir).and_then(|config| {
         let record = ContainerRecord {
             id: id.clone(),
