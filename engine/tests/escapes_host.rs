@@ -305,3 +305,97 @@ fn a_state_root_left_open_by_an_older_ferry_is_tightened() {
         assert_eq!(mode(&root.join(dir)), 0o700, "{dir}");
     }
 }
+
+// --- 3. Whiteouts in `ferry load` archives -------------------------------------------------------
+
+/// A tarball of `entries` (name, type, data), names written raw as a hostile archive has them.
+fn tarball(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind, data) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(*kind);
+        header.set_mode(0o644);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_size(data.len() as u64);
+        header.set_mtime(1_700_000_000);
+        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        if kind.is_character_special() {
+            header.set_device_major(1).unwrap();
+            header.set_device_minor(5).unwrap();
+        }
+        header.set_cksum();
+        builder.append(&header, *data).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// `ferry save toolbox` with `extra` entries appended.
+fn saved_toolbox_with(root: &Root, extra: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+    let saved = root.ferry().args(["save", "toolbox"]).output().unwrap();
+    assert!(saved.status.success(), "{saved:?}");
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut archive = tar::Archive::new(&saved.stdout[..]);
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let header = entry.header().clone();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        builder.append(&header, &data[..]).unwrap();
+    }
+    let mut bytes = builder.into_inner().unwrap();
+    let trailer = bytes.len() - 1024; // tar::Builder ends with two zero blocks
+    bytes.truncate(trailer);
+    let mut tail = tarball(extra);
+    bytes.append(&mut tail);
+    bytes
+}
+
+fn load(root: &Root, tar: &[u8]) -> Output {
+    root.ferry()
+        .args(["load"])
+        .write_stdin(tar.to_vec())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn load_refuses_whiteouts_that_name_the_archive_or_its_parent() {
+    if !can_run("load_refuses_whiteouts_that_name_the_archive_or_its_parent") {
+        return;
+    }
+    let root = Root::new();
+    root.ok(&["run", "--rm", "--network", "none", "toolbox", "true"]);
+    let images = root.ok(&["images"]);
+    for name in [".wh..", ".wh...", "sub/.wh.."] {
+        let out = load(&root, &tarball(&[(name, tar::EntryType::Regular, b"")]));
+        assert_eq!(out.status.code(), Some(125), "{name}: {out:?}");
+        assert!(
+            stderr(&out).contains("not an image archive"),
+            "{name}: {out:?}"
+        );
+        assert_eq!(root.ok(&["images"]), images, "{name} changed the store");
+    }
+    root.ok(&["run", "--rm", "--network", "none", "toolbox", "true"]);
+}
+
+#[test]
+fn whiteouts_and_devices_in_the_load_archive_itself_mean_nothing() {
+    if !can_run("whiteouts_and_devices_in_the_load_archive_itself_mean_nothing") {
+        return;
+    }
+    let root = Root::new();
+    root.ok(&["run", "--rm", "--network", "none", "toolbox", "true"]);
+    // Interpreted as a whiteout, this entry would delete manifest.json before it is read.
+    let tar = saved_toolbox_with(
+        &root,
+        &[(".wh.manifest.json", tar::EntryType::Regular, b"")],
+    );
+    let out = load(&root, &tar);
+    assert!(out.status.success(), "{out:?}");
+    // A device node in it would be read as a layer without end.
+    let tar = saved_toolbox_with(&root, &[("zero", tar::EntryType::Char, b"")]);
+    let out = load(&root, &tar);
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    assert!(stderr(&out).contains("zero"), "{out:?}");
+}

@@ -37,8 +37,9 @@ pub struct Loaded {
 pub fn load(store: &ImageStore, tarball: impl Read) -> Result<Vec<Loaded>> {
     let staging = store.dir().join(format!(".tmp-load-{}", random_suffix()?));
     fs::create_dir(&staging).map_err(Error::io("create directory", &staging))?;
+    // The archive holds files, not a layer: its names are never read as whiteouts.
     let result =
-        archive::unpack_safely(tarball, &staging).and_then(|_| load_unpacked(store, &staging));
+        archive::unpack_files(tarball, &staging).and_then(|()| load_unpacked(store, &staging));
     let _ = fs::remove_dir_all(&staging);
     result
 }
