@@ -399,3 +399,80 @@ fn whiteouts_and_devices_in_the_load_archive_itself_mean_nothing() {
     assert_eq!(out.status.code(), Some(125), "{out:?}");
     assert!(stderr(&out).contains("zero"), "{out:?}");
 }
+
+// --- 5. Symlinked blobs in an OCI-layout archive --------------------------------------------------
+
+/// An OCI-layout archive of `layout` (an image store's `images/`), with the blob `linked` (a hex
+/// digest) replaced by a symlink to `target`, or with `blobs` itself a symlink to `target`.
+fn oci_archive(layout: &Path, linked: Option<&str>, target: &Path) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let symlink_entry = |tar: &mut tar::Builder<Vec<u8>>, name: &str| {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_mode(0o777);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_size(0);
+        tar.append_link(&mut header, name, target).unwrap();
+    };
+    for file in ["oci-layout", "index.json"] {
+        tar.append_path_with_name(layout.join(file), file).unwrap();
+    }
+    if linked.is_none() {
+        symlink_entry(&mut tar, "blobs");
+        return tar.into_inner().unwrap();
+    }
+    for entry in fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        let name = format!("blobs/sha256/{}", entry.file_name().to_string_lossy());
+        if Some(entry.file_name().to_str().unwrap()) == linked {
+            symlink_entry(&mut tar, &name);
+        } else {
+            tar.append_path_with_name(entry.path(), &name).unwrap();
+        }
+    }
+    tar.into_inner().unwrap()
+}
+
+#[test]
+fn load_refuses_an_oci_blob_that_is_a_symlink_to_a_host_file() {
+    if !can_run("load_refuses_an_oci_blob_that_is_a_symlink_to_a_host_file") {
+        return;
+    }
+    let source = Root::new();
+    source.ok(&["run", "--rm", "--network", "none", "toolbox", "true"]);
+    let layout = source.path().join("images");
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let manifest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest = manifest.strip_prefix("sha256:").unwrap();
+    // The host holds a file with exactly the bytes the archive names (the attacker knows them).
+    let host = tempfile::tempdir().unwrap();
+    let host_file = host.path().join("secret");
+    fs::copy(layout.join("blobs/sha256").join(manifest), &host_file).unwrap();
+    let host_blobs = host.path().join("blobs");
+    fs::create_dir_all(host_blobs.join("sha256")).unwrap();
+    for entry in fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(
+            entry.path(),
+            host_blobs.join("sha256").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let root = Root::new();
+    for (what, tar) in [
+        ("a blob", oci_archive(&layout, Some(manifest), &host_file)),
+        ("blobs/", oci_archive(&layout, None, &host_blobs)),
+    ] {
+        let out = load(&root, &tar);
+        assert_eq!(out.status.code(), Some(125), "{what}: {out:?}");
+        assert!(stderr(&out).contains("symlink"), "{what}: {out:?}");
+        assert_eq!(root.ok(&["images", "-q"]), "", "{what} was loaded");
+    }
+    // The same archive with real blobs loads.
+    let mut tar = tar::Builder::new(Vec::new());
+    tar.append_dir_all(".", &layout).unwrap();
+    let out = load(&root, &tar.into_inner().unwrap());
+    assert!(out.status.success(), "{out:?}");
+}
