@@ -476,3 +476,39 @@ fn load_refuses_an_oci_blob_that_is_a_symlink_to_a_host_file() {
     let out = load(&root, &tar.into_inner().unwrap());
     assert!(out.status.success(), "{out:?}");
 }
+
+// --- 4. COPY --chown names, looked up in the image ---------------------------------------------
+
+#[test]
+fn copy_chown_never_reads_a_host_passwd_through_the_images_symlink() {
+    if !can_run("copy_chown_never_reads_a_host_passwd_through_the_images_symlink") {
+        return;
+    }
+    let root = Root::new();
+    let host = tempfile::tempdir().unwrap();
+    let passwd = host.path().join("passwd");
+    fs::write(&passwd, "evil:x:4242:4242::/:/bin/sh\n").unwrap();
+    let group = host.path().join("group");
+    fs::write(&group, "evil:x:4242:\n").unwrap();
+    let context = tempfile::tempdir().unwrap();
+    fs::write(context.path().join("f"), "payload\n").unwrap();
+    fs::write(
+        context.path().join("Dockerfile"),
+        format!(
+            "FROM toolbox\nRUN rm /etc/passwd /etc/group && ln -s {} /etc/passwd && ln -s {} /etc/group\nCOPY --chown=evil:evil f /f\n",
+            p(&passwd),
+            p(&group)
+        ),
+    )
+    .unwrap();
+    let out = root
+        .ferry()
+        .args(["build", "--network", "none", "-t", "chowned"])
+        .arg(context.path())
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && stderr(&out).contains("unable to find user evil"),
+        "the host's passwd named the owner: {out:?}"
+    );
+}
