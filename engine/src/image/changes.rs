@@ -9,10 +9,14 @@
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, Metadata};
-use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::fs::{self, File, Metadata};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
 
 use super::view::LayeredView;
 use super::whiteout;
@@ -237,7 +241,7 @@ fn sorted_names(dir: &Path) -> Result<BTreeSet<OsString>> {
 /// sink back.
 pub fn write_tarball<W: Write>(changes: &[Change], source: &Path, sink: W) -> Result<W> {
     let mut tar = tar::Builder::new(sink);
-    tar.follow_symlinks(false);
+    let source_dir = File::open(source).map_err(Error::io("open", source))?;
     let bad = |e: std::io::Error| Error::Archive(format!("cannot write the layer tarball: {e}"));
     for change in changes {
         match change.kind {
@@ -261,14 +265,63 @@ pub fn write_tarball<W: Write>(changes: &[Change], source: &Path, sink: W) -> Re
                     .map_err(bad)?;
             }
             ChangeKind::Added | ChangeKind::Changed => {
-                tar.append_path_with_name(source.join(&change.path), &change.path)
-                    .map_err(bad)?;
+                append_confined(&mut tar, &source_dir, &change.path).map_err(|e| {
+                    Error::Archive(format!(
+                        "cannot add /{} to the layer: {e}",
+                        change.path.display()
+                    ))
+                })?;
             }
         }
     }
     tar.into_inner().map_err(bad)
 }
 // ANCHOR_END: changes_tarball
+
+// ANCHOR: append_confined
+/// Adds `relative` to the tarball as it is below `source`, reached without any symlink. A running
+/// container changes its layer while it is committed: between the walk and this read, a directory
+/// can become a symlink to the host's `/etc`, and a path followed from the host would put the
+/// host's files into the image. So the file is opened beneath `source` with no link on the way
+/// (`openat2`), described from that descriptor, and a symlink is stored as a symlink.
+fn append_confined<W: Write>(
+    tar: &mut tar::Builder<W>,
+    source: &File,
+    relative: &Path,
+) -> std::io::Result<()> {
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let fd = openat2(source.as_raw_fd(), relative, how).map_err(|e| match e {
+        Errno::ELOOP | Errno::EXDEV => std::io::Error::other("a symlink is on its way"),
+        e => e.into(),
+    })?;
+    // SAFETY: openat2 returned a new descriptor that nothing else owns.
+    let node = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    let meta = node.metadata()?;
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+    let kind = meta.file_type();
+    if kind.is_file() {
+        // Reopening the descriptor's magic link opens that very inode, wherever it has moved.
+        let file = File::open(format!("/proc/self/fd/{}", node.as_raw_fd()))?;
+        header.set_size(meta.len());
+        tar.append_data(&mut header, relative, file.take(meta.len()))
+    } else if kind.is_symlink() {
+        let target = nix::fcntl::readlinkat(Some(node.as_raw_fd()), "")?;
+        header.set_size(0);
+        tar.append_link(&mut header, relative, target)
+    } else {
+        if kind.is_char_device() || kind.is_block_device() {
+            let rdev = meta.rdev();
+            header.set_device_major(nix::sys::stat::major(rdev) as u32)?;
+            header.set_device_minor(nix::sys::stat::minor(rdev) as u32)?;
+        }
+        header.set_size(0);
+        tar.append_data(&mut header, relative, std::io::empty())
+    }
+}
+// ANCHOR_END: append_confined
 
 /// The bytes of the regular files below `dir`: the size of a container's layer.
 pub fn disk_usage(dir: &Path) -> u64 {
@@ -308,6 +361,70 @@ mod tests {
 
     fn lines(changes: &[Change]) -> Vec<String> {
         changes.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// The entries of a tarball: name, and content or link target.
+    fn entries(tar: &[u8]) -> Vec<(String, String)> {
+        let mut archive = tar::Archive::new(tar);
+        archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let name = e.path().unwrap().to_string_lossy().into_owned();
+                let mut text = String::new();
+                if let Some(link) = e.link_name().unwrap() {
+                    text = link.to_string_lossy().into_owned();
+                } else {
+                    std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+                }
+                (name, text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_layer_swapping_a_directory_for_a_symlink_cannot_put_host_files_in_the_tarball() {
+        // A running container's layer changes under `commit`: between the walk and the read, a
+        // directory can become a symlink to a host directory (and a file a symlink to a host file).
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("host");
+        write(&host.join("shadow"), "host secret");
+        let upper = dir.path().join("upper");
+        write(&upper.join("tmp/mine"), "mine");
+        std::os::unix::fs::symlink(&host, upper.join("etc")).unwrap();
+        std::os::unix::fs::symlink(host.join("shadow"), upper.join("file")).unwrap();
+        let added = |path: &str| Change {
+            path: path.into(),
+            kind: ChangeKind::Added,
+        };
+        let err = match write_tarball(
+            &[added("tmp/mine"), added("etc/shadow")],
+            &upper,
+            Vec::new(),
+        ) {
+            Ok(tar) => panic!("written: {:?}", entries(&tar)),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("etc/shadow"), "{err}");
+        let tar = write_tarball(
+            &[added("tmp"), added("tmp/mine"), added("file")],
+            &upper,
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            entries(&tar),
+            [
+                ("tmp".to_string(), String::new()),
+                ("tmp/mine".to_string(), "mine".to_string()),
+                (
+                    "file".to_string(),
+                    host.join("shadow").display().to_string()
+                ),
+            ],
+            "a symlink is stored as a symlink"
+        );
     }
 
     #[test]
