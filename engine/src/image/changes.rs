@@ -7,11 +7,12 @@
 //! merged view, file by file (type, mode, owner, size, modification time, link target).
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{self, File, Metadata};
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -74,8 +75,7 @@ fn walk_upper(
     image: &LayeredView,
     out: &mut Vec<Change>,
 ) -> Result<()> {
-    let dir = upper.join(relative);
-    for name in sorted_names(&dir)? {
+    for name in sorted_names(upper, relative)? {
         let path = relative.join(&name);
         let meta = upper
             .join(&path)
@@ -100,7 +100,7 @@ fn walk_upper(
         if meta.is_dir() {
             if in_image && whiteout::is_opaque(&upper.join(&path)) {
                 // The directory was replaced: whatever the image had in it is gone.
-                let kept = sorted_names(&upper.join(&path))?;
+                let kept = sorted_names(upper, &path)?;
                 for hidden in image.list(&path).into_keys().filter(|n| !kept.contains(n)) {
                     out.push(Change {
                         path: path.join(hidden),
@@ -154,7 +154,7 @@ fn compare_dir(
     image: &LayeredView,
     out: &mut Vec<Change>,
 ) -> Result<()> {
-    let mine = sorted_names(&rootfs.join(relative))?;
+    let mine = sorted_names(rootfs, relative)?;
     let theirs = image.list(relative);
     for name in theirs.keys().filter(|n| !mine.contains(*n)) {
         out.push(Change {
@@ -200,7 +200,7 @@ fn added_tree(rootfs: &Path, path: &Path, meta: &Metadata, out: &mut Vec<Change>
 }
 
 fn added_children(rootfs: &Path, path: &Path, out: &mut Vec<Change>) -> Result<()> {
-    for name in sorted_names(&rootfs.join(path))? {
+    for name in sorted_names(rootfs, path)? {
         let child = path.join(name);
         let meta = rootfs
             .join(&child)
@@ -227,12 +227,42 @@ fn differs(a: &Metadata, a_path: &Path, b: &Metadata, b_path: &Path) -> bool {
     !(same_meta && same_link && same_dir_time)
 }
 
-fn sorted_names(dir: &Path) -> Result<BTreeSet<OsString>> {
-    let entries = fs::read_dir(dir).map_err(Error::io("read directory", dir))?;
-    Ok(entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .collect())
+/// The names in the directory `relative` below `base`, reached without a symlink (a running
+/// container may have just swapped it for a link to a host directory, whose names are not its).
+fn sorted_names(base: &Path, relative: &Path) -> Result<BTreeSet<OsString>> {
+    let path = base.join(relative);
+    let failed = |e: std::io::Error| Error::io("read directory", &path)(e);
+    let base_dir = File::open(base).map_err(failed)?;
+    let fd =
+        open_beneath(&base_dir, relative, OFlag::O_RDONLY | OFlag::O_DIRECTORY).map_err(failed)?;
+    let mut dir = nix::dir::Dir::from_fd(fd.into_raw_fd()).map_err(|e| failed(e.into()))?;
+    let mut names = BTreeSet::new();
+    for entry in dir.iter() {
+        let entry = entry.map_err(|e| failed(e.into()))?;
+        let name = OsStr::from_bytes(entry.file_name().to_bytes());
+        if name != "." && name != ".." {
+            names.insert(name.to_os_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Opens `relative` below the directory `base` with no symlink on the way (nor at its end).
+fn open_beneath(base: &File, relative: &Path, flags: OFlag) -> std::io::Result<OwnedFd> {
+    let relative = if relative.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        relative
+    };
+    let how = OpenHow::new()
+        .flags(flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let fd = openat2(base.as_raw_fd(), relative, how).map_err(|e| match e {
+        Errno::ELOOP | Errno::EXDEV => std::io::Error::other("a symlink is on its way"),
+        e => e.into(),
+    })?;
+    // SAFETY: openat2 returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 // ANCHOR: changes_tarball
@@ -289,15 +319,7 @@ fn append_confined<W: Write>(
     source: &File,
     relative: &Path,
 ) -> std::io::Result<()> {
-    let how = OpenHow::new()
-        .flags(OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
-    let fd = openat2(source.as_raw_fd(), relative, how).map_err(|e| match e {
-        Errno::ELOOP | Errno::EXDEV => std::io::Error::other("a symlink is on its way"),
-        e => e.into(),
-    })?;
-    // SAFETY: openat2 returned a new descriptor that nothing else owns.
-    let node = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    let node = File::from(open_beneath(source, relative, OFlag::O_PATH)?);
     let meta = node.metadata()?;
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
@@ -425,6 +447,24 @@ mod tests {
             ],
             "a symlink is stored as a symlink"
         );
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_lists_nothing_of_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("host");
+        write(&host.join("host-secret-name"), "x");
+        let upper = dir.path().join("upper");
+        write(&upper.join("tmp/mine"), "mine");
+        std::os::unix::fs::symlink(&host, upper.join("etc")).unwrap();
+        let names = sorted_names(&upper, Path::new("tmp")).unwrap();
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["mine"]);
+        assert!(sorted_names(&upper, Path::new("etc")).is_err());
+        let err = sorted_names(&upper, Path::new("etc/sub"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("symlink"), "{err}");
+        assert_eq!(sorted_names(&upper, Path::new("")).unwrap().len(), 2);
     }
 
     #[test]
