@@ -148,6 +148,30 @@ fn a_container_sees_its_etc_files_and_they_are_not_its_changes() {
 }
 
 #[test]
+fn read_only_makes_the_etc_files_read_only_too() {
+    if !can_run("read_only_makes_the_etc_files_read_only_too") {
+        return;
+    }
+    let root = Root::new();
+    for file in ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"] {
+        let out = root.run(&[
+            "run",
+            "--rm",
+            "--read-only",
+            "--network",
+            "none",
+            "toolbox",
+            "touch",
+            file,
+        ]);
+        assert!(
+            !out.status.success() && stderr(&out).contains("Read-only file system"),
+            "{file}: {out:?}"
+        );
+    }
+}
+
+#[test]
 fn cp_of_a_stopped_container_sees_its_etc_files() {
     if !can_run("cp_of_a_stopped_container_sees_its_etc_files") {
         return;

@@ -28,9 +28,10 @@ fn bind(mount: &MountPoint) -> BindMount {
 
 // ANCHOR: etc_mounts
 /// The engine's /etc files (`hostname`, `hosts`, `resolv.conf`), bind-mounted from the container's
-/// own directory as Docker does — unless a `-v` mount takes the same path (the user's wins). The
-/// runtime resolves each destination inside the root, so a symlink the image or the container put
-/// at `/etc/hostname` is followed there, never onto the host.
+/// own directory as Docker does — unless a `-v` mount takes the same path (the user's wins), and
+/// read-only with `--read-only`, as Docker's are. The runtime resolves each destination inside the
+/// root, so a symlink the image or the container put at `/etc/hostname` is followed there, never
+/// onto the host.
 fn etc_mounts(container: &Container) -> Vec<BindMount> {
     let Some(dir) = container.etc_files_dir() else {
         return Vec::new();
@@ -49,7 +50,7 @@ fn etc_mounts(container: &Container) -> Vec<BindMount> {
         .map(|(name, dest)| BindMount {
             source: dir.join(name),
             destination: dest.into(),
-            read_only: false,
+            read_only: container.record.config.security.readonly_rootfs,
         })
         .collect()
 }
