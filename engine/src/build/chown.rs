@@ -1,6 +1,12 @@
 //! `COPY --chown=USER[:GROUP]`: numbers as they are, names looked up in the image being built
 //! (its `/etc/passwd` and `/etc/group`), as Docker does.
+//!
+//! The image is untrusted: its `/etc/passwd` may be a symlink to a host file. The files are
+//! resolved inside the image ([`LayeredView::resolve`]), as the container would see them.
 
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::image::view::LayeredView;
@@ -44,10 +50,22 @@ pub fn resolve(spec: &str, view: &LayeredView) -> Result<(u32, u32), String> {
     Ok((uid, gid))
 }
 
+/// The text of the image's regular file `file` (empty if it has none).
 fn read(view: &LayeredView, file: &str) -> String {
-    view.lookup(Path::new(file))
-        .and_then(|found| std::fs::read_to_string(found.path).ok())
-        .unwrap_or_default()
+    let mut text = String::new();
+    if let Some(found) = view.resolve(Path::new(file)).filter(|f| f.meta.is_file()) {
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&found.path);
+        if opened
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .is_err()
+        {
+            text.clear();
+        }
+    }
+    text
 }
 
 fn find<'a>(text: &'a str, name: &str) -> Option<Vec<&'a str>> {
@@ -88,6 +106,27 @@ mod tests {
             "a user's primary group"
         );
         assert_eq!(resolve("app:staff", &view), Ok((1000, 50)));
+    }
+
+    #[test]
+    fn a_passwd_linked_to_a_host_file_is_read_inside_the_image() {
+        let (dir, view) = view();
+        let host = tempfile::tempdir().unwrap();
+        let evil = host.path().join("passwd");
+        std::fs::write(&evil, "evil:x:4242:4242::/:/bin/sh\n").unwrap();
+        std::fs::create_dir(dir.path().join("lib")).unwrap();
+        std::fs::rename(dir.path().join("etc/passwd"), dir.path().join("lib/passwd")).unwrap();
+        std::os::unix::fs::symlink("/lib/passwd", dir.path().join("etc/passwd")).unwrap();
+        assert_eq!(
+            resolve("app", &view),
+            Ok((1000, 1001)),
+            "a link inside is followed"
+        );
+        std::fs::remove_file(dir.path().join("etc/passwd")).unwrap();
+        std::os::unix::fs::symlink(&evil, dir.path().join("etc/passwd")).unwrap();
+        assert!(resolve("evil", &view)
+            .unwrap_err()
+            .contains("unable to find user evil"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -27,6 +27,10 @@ pub enum Kind {
     Symlink(PathBuf),
     /// ADD of a local tar archive: its entries, unpacked below this path.
     Archive(PathBuf),
+    /// A device node or FIFO (`COPY --from` an image whose layer holds one), with its device
+    /// number: copied as a node, as Docker does, never read — the bytes behind an image's block
+    /// device node would be the host's disk.
+    Node(tar::EntryType, u64),
 }
 
 /// One path of the new layer.
@@ -107,6 +111,11 @@ pub fn plan(request: Request) -> Result<Plan, String> {
                     std::fs::read_link(&file.host)
                         .map_err(|e| format!("read link {}: {e}", file.host.display()))?,
                 )
+            } else if !file.meta.is_file() {
+                match node_type(&file.meta) {
+                    Some(kind) => Kind::Node(kind, file.meta.rdev()),
+                    None => continue, // a socket: nothing to copy
+                }
             } else if request.extract_archives && is_tar_archive(&file.host) {
                 Kind::Archive(file.host.clone())
             } else {
@@ -137,6 +146,20 @@ pub fn plan(request: Request) -> Result<Plan, String> {
     })
 }
 // ANCHOR_END: plan
+
+/// The tar type of a device node or FIFO.
+fn node_type(meta: &std::fs::Metadata) -> Option<tar::EntryType> {
+    let kind = meta.file_type();
+    if kind.is_char_device() {
+        Some(tar::EntryType::Char)
+    } else if kind.is_block_device() {
+        Some(tar::EntryType::Block)
+    } else if kind.is_fifo() {
+        Some(tar::EntryType::Fifo)
+    } else {
+        None
+    }
+}
 
 /// Whether a destination is written as a directory: a trailing `/`, or `.`/`..` as the last
 /// component (`COPY app.go .` puts `app.go` *into* the WORKDIR).
@@ -230,6 +253,7 @@ impl Plan {
                 Kind::Dir => "dir".to_string(),
                 Kind::Symlink(target) => format!("link {}", target.display()),
                 Kind::File(host) | Kind::Archive(host) => file_digest(host)?,
+                Kind::Node(kind, rdev) => format!("node {kind:?} {rdev}"),
             };
             hasher.update(format!(
                 "{} {:o} {}:{} {content}\n",
@@ -297,6 +321,15 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, entry: &Entry) -> Result<(), Stri
             )
             .map_err(failed),
         Kind::Archive(host) => append_archive(tar, &entry.path, host),
+        Kind::Node(kind, rdev) => {
+            let mut header = header(entry, *kind, 0);
+            header
+                .set_device_major(nix::sys::stat::major(*rdev) as u32)
+                .and_then(|()| header.set_device_minor(nix::sys::stat::minor(*rdev) as u32))
+                .map_err(failed)?;
+            tar.append_data(&mut header, &entry.path, std::io::empty())
+                .map_err(failed)
+        }
     }
 }
 
@@ -409,6 +442,53 @@ mod tests {
 
     fn paths_of(plan: &Plan) -> Vec<&str> {
         plan.entries.iter().map(|e| e.path.as_str()).collect()
+    }
+
+    #[test]
+    fn copy_from_an_image_copies_a_device_node_as_a_node_and_never_reads_it() {
+        if !ferry_testkit::require(
+            "copy_from_an_image_copies_a_device_node_as_a_node_and_never_reads_it",
+            &[ferry_testkit::Need::Root],
+        ) {
+            return;
+        }
+        // An image's layer can hold any device node (e.g. the host's disk, 8:0); read as a file,
+        // COPY --from would put the device's bytes into the new layer. /dev/null stands in for it.
+        let f = fixture(&[]);
+        nix::sys::stat::mknod(
+            &f.image_dir.join("disk"),
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+            nix::sys::stat::makedev(1, 3),
+        )
+        .unwrap();
+        let origin = crate::build::context::ImageOrigin::new(vec![f.image_dir.clone()]);
+        let view = LayeredView::new(vec![f.image_dir.clone()]);
+        let plan = plan(Request {
+            instruction: "COPY",
+            sources: origin.expand("/disk").unwrap(),
+            dest: "/copied",
+            workdir: "/",
+            owner: None,
+            chmod: None,
+            extract_archives: false,
+            image: &view,
+        })
+        .unwrap();
+        plan.content_key().unwrap();
+        let tar = plan.write_tar(Vec::new()).unwrap();
+        let mut archive = tar::Archive::new(&tar[..]);
+        let entry = archive.entries().unwrap().last().unwrap().unwrap();
+        let header = entry.header();
+        assert_eq!(entry.path().unwrap(), Path::new("copied"));
+        assert_eq!(header.entry_type(), tar::EntryType::Char);
+        assert_eq!(
+            (
+                header.device_major().unwrap(),
+                header.device_minor().unwrap()
+            ),
+            (Some(1), Some(3))
+        );
     }
 
     #[test]

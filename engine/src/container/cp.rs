@@ -21,7 +21,7 @@ use super::lock::FileLock;
 use super::spec;
 use super::state::Status;
 use super::store::Container;
-use crate::runtime::{self, Stdio};
+use crate::runtime;
 use crate::{Error, Result};
 
 /// `docker cp` flags.
@@ -280,7 +280,7 @@ fn enter_root(container: &Container) -> Result<()> {
         _ => {
             nix::sched::unshare(CloneFlags::CLONE_NEWNS)
                 .map_err(Error::sys("create a mount namespace for cp"))?;
-            let spec = spec::container_spec(container, Stdio::Inherit { keep_stdin: false })?;
+            let spec = spec::stopped_spec(container)?;
             runtime::mount_rootfs(&spec)?;
             spec.root
         }

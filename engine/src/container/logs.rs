@@ -10,6 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -47,6 +48,9 @@ pub struct LogEntry {
     pub time: Timestamp,
 }
 
+/// A new log's mode, as Docker's: what a container prints may be secret, so no other users.
+pub const LOG_MODE: u32 = 0o640;
+
 /// Appends a container's output to its log, a line at a time.
 #[derive(Debug)]
 pub struct LogWriter {
@@ -60,6 +64,7 @@ impl LogWriter {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(LOG_MODE)
             .open(path)
             .map_err(Error::io("open log", path))?;
         Ok(LogWriter {

@@ -20,6 +20,7 @@
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -158,6 +159,7 @@ fn spawn_monitor(
     let log = OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(super::logs::LOG_MODE)
         .open(&log_path)
         .map_err(Error::io("open", &log_path))?;
     let mut command = Command::new(exe);

@@ -1,7 +1,7 @@
 //! The state root's layout and a container's record on disk.
 //!
 //! ```text
-//! <root>/
+//! <root>/                             0700, as are images/, containers/ and volumes/
 //!   images/…                          the image store: an OCI image layout + layers/ (see crate::image)
 //!   volumes/<name>/_data              named volumes (see super::volume)
 //!   containers.lock                   held while names are claimed or released
@@ -13,10 +13,17 @@
 //!   containers/<id>/upper, work       its writable layer (OverlayFS upper and work dirs)
 //!   containers/<id>/rootfs            instead, with the copying driver: its own copy of the image
 //!   containers/<id>/merged            where its root filesystem is assembled
+//!   containers/<id>/hostname, hosts, resolv.conf   bind-mounted at its /etc (see crate::network)
 //! ```
+//!
+//! Only root may enter the state root (Docker's /var/lib/docker is 0710 root:root, CVE-2021-41091):
+//! image layers and writable layers hold the container's files with their modes, so a setuid-root
+//! binary of an image would otherwise run as root for any local user who finds its path, and
+//! `state.json` holds the `-e` values, logs what the container printed.
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -36,15 +43,24 @@ impl StateRoot {
     /// The default, as Docker's is /var/lib/docker.
     pub const DEFAULT: &'static str = "/var/lib/ferry";
 
-    /// Opens (creating if needed) the state root at `path`.
+    /// The mode of the state root and of the directories directly below it: root's alone.
+    pub const MODE: u32 = 0o700;
+
+    // ANCHOR: open
+    /// Opens (creating if needed) the state root at `path`. A root that an older ferry left open
+    /// to other users is closed again.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+        }
+        private_dir(&path)?;
         for dir in ["images", "containers", "volumes"] {
-            let dir = path.join(dir);
-            fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
+            private_dir(&path.join(dir))?;
         }
         Ok(Self { path })
     }
+    // ANCHOR_END: open
 
     /// The root directory itself.
     pub fn path(&self) -> &Path {
@@ -75,6 +91,22 @@ impl StateRoot {
     pub fn names_lock(&self) -> PathBuf {
         self.path.join("containers.lock")
     }
+}
+
+/// Creates `dir` with [`StateRoot::MODE`], or gives an existing one that mode.
+fn private_dir(dir: &Path) -> Result<()> {
+    match fs::DirBuilder::new().mode(StateRoot::MODE).create(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::io("create directory", dir)(e))
+        }
+        _ => {}
+    }
+    let meta = fs::metadata(dir).map_err(Error::io("stat", dir))?;
+    if meta.permissions().mode() & 0o7777 != StateRoot::MODE {
+        fs::set_permissions(dir, fs::Permissions::from_mode(StateRoot::MODE))
+            .map_err(Error::io("chmod", dir))?;
+    }
+    Ok(())
 }
 
 // ANCHOR: status
@@ -215,7 +247,13 @@ impl ContainerRecord {
         let tmp = dir.join(".state.json.tmp");
         let json = serde_json::to_vec_pretty(self).expect("a container record serializes");
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
+            // Readable by root alone: the record holds the container's environment (`-e` secrets).
+            let _ = fs::remove_file(&tmp); // a killed writer's, with whatever mode it had
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
             f.write_all(&json)?;
             f.sync_all()?;
             fs::rename(&tmp, &path)

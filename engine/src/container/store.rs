@@ -6,9 +6,10 @@
 
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use super::config::ContainerConfig;
+use super::config::{ContainerConfig, RootfsConfig};
 use super::lock::FileLock;
 use super::state::{ContainerRecord, State, Status, RECORD_FILE};
 use super::time::Timestamp;
@@ -78,6 +79,18 @@ impl Container {
         self.dir.join("merged")
     }
 
+    /// Where the engine writes the container's `hostname`, `hosts` and `resolv.conf`, which the
+    /// runtime bind-mounts into it (see [`crate::network::etc_files`]): its own directory, which
+    /// the container cannot reach. `None` for a root filesystem directory handed to `ferry run`:
+    /// ferry must not create mount points in it, so such a container gets none.
+    pub fn etc_files_dir(&self) -> Option<&Path> {
+        match &self.record.config.rootfs {
+            RootfsConfig::Image { .. } => Some(&self.dir),
+            RootfsConfig::Directory { path } if path.starts_with(&self.dir) => Some(&self.dir),
+            RootfsConfig::Directory { .. } => None,
+        }
+    }
+
     /// Takes the record's lock: hold it across a read-modify-write.
     pub fn lock(&self) -> Result<FileLock> {
         FileLock::exclusive(&self.dir.join("state.lock"))
@@ -136,7 +149,10 @@ pub fn create(
         None => unused_name(&taken)?,
     };
     let dir = root.container_dir(&id);
-    fs::create_dir(&dir).map_err(Error::io("create container directory", &dir))?;
+    fs::DirBuilder::new()
+        .mode(StateRoot::MODE)
+        .create(&dir)
+        .map_err(Error::io("create container directory", &dir))?;
     let written = build(&id, &dir).and_then(|config| {
         let record = ContainerRecord {
             id: id.clone(),

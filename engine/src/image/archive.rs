@@ -6,8 +6,11 @@
 //! root (as GNU tar does), and nothing is ever written through a symlink: the tar crate's
 //! `unpack_in` checks that for ordinary entries, and [`real_dir`] for the entries unpacked here.
 //!
-//! Whiteouts (`.wh.name`, `.wh..wh..opq`) become what OverlayFS reads (see [`super::whiteout`]),
-//! and device nodes are created with `mknod`, which the tar crate does not do.
+//! In a layer, whiteouts (`.wh.name`, `.wh..wh..opq`) become what OverlayFS reads (see
+//! [`super::whiteout`]), and device nodes are created with `mknod`, which the tar crate does not do.
+//! Any other tarball ([`unpack_files`]: the archive `ferry load` reads) is only files: a `.wh.` name
+//! is a name like any other — interpreted there, `.wh..` deleted the directory it was unpacked in,
+//! inside the image store — and a device node is refused.
 
 use std::fs;
 use std::io::Read;
@@ -19,13 +22,33 @@ use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use super::whiteout::{self, TarName};
 use crate::{Error, Result};
 
-// ANCHOR: unpack
+/// What a tarball holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    /// An image layer: whiteouts and device nodes mean something.
+    Layer,
+    /// Files and directories, nothing more.
+    Files,
+}
+
 /// Unpacks every entry of the layer tarball `archive` below `dest`, keeping modes and ownership and
 /// turning whiteouts into their OverlayFS form. Returns the layer's size: the bytes of its files.
 ///
 /// Fails on the first unsafe or unreadable entry; callers unpack into a temporary directory and
 /// discard it on failure, so nothing half-written is ever visible.
 pub fn unpack_safely(archive: impl Read, dest: &Path) -> Result<u64> {
+    unpack(archive, dest, Contents::Layer)
+}
+
+/// Unpacks a tarball that is not a layer (the archive `ferry load` reads) below `dest`, with the
+/// same confinement: no whiteouts are interpreted, and device nodes and FIFOs are refused.
+pub fn unpack_files(archive: impl Read, dest: &Path) -> Result<()> {
+    unpack(archive, dest, Contents::Files).map(drop)
+}
+
+// ANCHOR: unpack
+/// Every entry below `dest`, each checked before it is written (see the module's doc).
+fn unpack(archive: impl Read, dest: &Path, contents: Contents) -> Result<u64> {
     let mut archive = tar::Archive::new(archive);
     archive.set_preserve_permissions(true);
     // Owners are kept when we may set them (root); an unprivileged caller gets the files as its own.
@@ -42,7 +65,17 @@ pub fn unpack_safely(archive: impl Read, dest: &Path) -> Result<u64> {
             continue; // the archive's "./" entry: dest itself
         };
         let parent = relative.parent().unwrap_or(Path::new(""));
-        match whiteout::classify(file_name) {
+        let kind = match contents {
+            Contents::Layer => whiteout::classify(file_name)?,
+            Contents::Files => TarName::Plain,
+        };
+        if contents == Contents::Files && is_device(entry.header().entry_type()) {
+            return Err(Error::Archive(format!(
+                "refusing archive entry {}: a device node or FIFO has no place in an image archive",
+                name.display()
+            )));
+        }
+        match kind {
             TarName::Opaque => whiteout::make_opaque(&real_dir(dest, parent)?)?,
             TarName::Deletes(hidden) => {
                 let target = real_dir(dest, parent)?.join(hidden);
@@ -323,6 +356,47 @@ mod tests {
             victim.join("keep").exists(),
             "a whiteout deleted a host file"
         );
+    }
+
+    #[test]
+    fn a_whiteout_of_the_layer_itself_or_its_parent_is_refused() {
+        let outer = tempfile::tempdir().unwrap();
+        let dest = outer.path().join("root");
+        fs::create_dir_all(dest.join("etc")).unwrap();
+        fs::write(outer.path().join("keep"), b"x").unwrap();
+        for name in [".wh..", ".wh...", "etc/.wh..", "etc/.wh..."] {
+            let tar = tar_with(&[entry(name, File, None, b"")]);
+            let err = unpack_safely(&tar[..], &dest).unwrap_err().to_string();
+            assert!(err.contains("refusing whiteout"), "{name}: {err}");
+            assert!(dest.join("etc").is_dir(), "{name} deleted the layer");
+            assert!(
+                outer.path().join("keep").exists(),
+                "{name} deleted its parent"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_archive_keeps_whiteout_names_and_refuses_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("manifest.json"), b"[]").unwrap();
+        let tar = tar_with(&[
+            entry(".wh.manifest.json", File, None, b""),
+            entry(".wh..", File, None, b""),
+        ]);
+        unpack_files(&tar[..], dir.path()).unwrap();
+        assert_eq!(fs::read(dir.path().join("manifest.json")).unwrap(), b"[]");
+        assert!(dir.path().join(".wh.manifest.json").is_file());
+        for kind in [
+            tar::EntryType::Char,
+            tar::EntryType::Block,
+            tar::EntryType::Fifo,
+        ] {
+            let tar = tar_with(&[entry("node", kind, None, b"")]);
+            let err = unpack_files(&tar[..], dir.path()).unwrap_err().to_string();
+            assert!(err.contains("node"), "{err}");
+            assert!(!dir.path().join("node").exists());
+        }
     }
 
     #[test]

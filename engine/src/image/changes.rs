@@ -7,12 +7,17 @@
 //! merged view, file by file (type, mode, owner, size, modification time, link target).
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::fs::{self, Metadata};
-use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::fs::{self, File, Metadata};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
 
 use super::view::LayeredView;
 use super::whiteout;
@@ -50,9 +55,10 @@ impl fmt::Display for Change {
     }
 }
 
-/// Files the engine itself writes into every container (see `crate::network::etc_files`). Like
-/// the files of Docker's "init layer", they are not the container's changes: `diff` does not list
-/// them and `commit` does not put them in the image.
+/// Files the engine itself bind-mounts into every container (see `crate::network::etc_files`);
+/// the runtime creates an empty mount point for each in the container's layer when the image has
+/// none. Like the files of Docker's "init layer", they are not the container's changes: `diff`
+/// does not list them and `commit` does not put them in the image.
 pub const ENGINE_FILES: [&str; 3] = ["etc/hostname", "etc/hosts", "etc/resolv.conf"];
 
 // ANCHOR: upper_changes
@@ -69,8 +75,7 @@ fn walk_upper(
     image: &LayeredView,
     out: &mut Vec<Change>,
 ) -> Result<()> {
-    let dir = upper.join(relative);
-    for name in sorted_names(&dir)? {
+    for name in sorted_names(upper, relative)? {
         let path = relative.join(&name);
         let meta = upper
             .join(&path)
@@ -95,7 +100,7 @@ fn walk_upper(
         if meta.is_dir() {
             if in_image && whiteout::is_opaque(&upper.join(&path)) {
                 // The directory was replaced: whatever the image had in it is gone.
-                let kept = sorted_names(&upper.join(&path))?;
+                let kept = sorted_names(upper, &path)?;
                 for hidden in image.list(&path).into_keys().filter(|n| !kept.contains(n)) {
                     out.push(Change {
                         path: path.join(hidden),
@@ -149,7 +154,7 @@ fn compare_dir(
     image: &LayeredView,
     out: &mut Vec<Change>,
 ) -> Result<()> {
-    let mine = sorted_names(&rootfs.join(relative))?;
+    let mine = sorted_names(rootfs, relative)?;
     let theirs = image.list(relative);
     for name in theirs.keys().filter(|n| !mine.contains(*n)) {
         out.push(Change {
@@ -195,7 +200,7 @@ fn added_tree(rootfs: &Path, path: &Path, meta: &Metadata, out: &mut Vec<Change>
 }
 
 fn added_children(rootfs: &Path, path: &Path, out: &mut Vec<Change>) -> Result<()> {
-    for name in sorted_names(&rootfs.join(path))? {
+    for name in sorted_names(rootfs, path)? {
         let child = path.join(name);
         let meta = rootfs
             .join(&child)
@@ -222,12 +227,42 @@ fn differs(a: &Metadata, a_path: &Path, b: &Metadata, b_path: &Path) -> bool {
     !(same_meta && same_link && same_dir_time)
 }
 
-fn sorted_names(dir: &Path) -> Result<BTreeSet<OsString>> {
-    let entries = fs::read_dir(dir).map_err(Error::io("read directory", dir))?;
-    Ok(entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .collect())
+/// The names in the directory `relative` below `base`, reached without a symlink (a running
+/// container may have just swapped it for a link to a host directory, whose names are not its).
+fn sorted_names(base: &Path, relative: &Path) -> Result<BTreeSet<OsString>> {
+    let path = base.join(relative);
+    let failed = |e: std::io::Error| Error::io("read directory", &path)(e);
+    let base_dir = File::open(base).map_err(failed)?;
+    let fd =
+        open_beneath(&base_dir, relative, OFlag::O_RDONLY | OFlag::O_DIRECTORY).map_err(failed)?;
+    let mut dir = nix::dir::Dir::from_fd(fd.into_raw_fd()).map_err(|e| failed(e.into()))?;
+    let mut names = BTreeSet::new();
+    for entry in dir.iter() {
+        let entry = entry.map_err(|e| failed(e.into()))?;
+        let name = OsStr::from_bytes(entry.file_name().to_bytes());
+        if name != "." && name != ".." {
+            names.insert(name.to_os_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Opens `relative` below the directory `base` with no symlink on the way (nor at its end).
+fn open_beneath(base: &File, relative: &Path, flags: OFlag) -> std::io::Result<OwnedFd> {
+    let relative = if relative.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        relative
+    };
+    let how = OpenHow::new()
+        .flags(flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let fd = openat2(base.as_raw_fd(), relative, how).map_err(|e| match e {
+        Errno::ELOOP | Errno::EXDEV => std::io::Error::other("a symlink is on its way"),
+        e => e.into(),
+    })?;
+    // SAFETY: openat2 returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 // ANCHOR: changes_tarball
@@ -236,7 +271,7 @@ fn sorted_names(dir: &Path) -> Result<BTreeSet<OsString>> {
 /// sink back.
 pub fn write_tarball<W: Write>(changes: &[Change], source: &Path, sink: W) -> Result<W> {
     let mut tar = tar::Builder::new(sink);
-    tar.follow_symlinks(false);
+    let source_dir = File::open(source).map_err(Error::io("open", source))?;
     let bad = |e: std::io::Error| Error::Archive(format!("cannot write the layer tarball: {e}"));
     for change in changes {
         match change.kind {
@@ -260,14 +295,55 @@ pub fn write_tarball<W: Write>(changes: &[Change], source: &Path, sink: W) -> Re
                     .map_err(bad)?;
             }
             ChangeKind::Added | ChangeKind::Changed => {
-                tar.append_path_with_name(source.join(&change.path), &change.path)
-                    .map_err(bad)?;
+                append_confined(&mut tar, &source_dir, &change.path).map_err(|e| {
+                    Error::Archive(format!(
+                        "cannot add /{} to the layer: {e}",
+                        change.path.display()
+                    ))
+                })?;
             }
         }
     }
     tar.into_inner().map_err(bad)
 }
 // ANCHOR_END: changes_tarball
+
+// ANCHOR: append_confined
+/// Adds `relative` to the tarball as it is below `source`, reached without any symlink. A running
+/// container changes its layer while it is committed: between the walk and this read, a directory
+/// can become a symlink to the host's `/etc`, and a path followed from the host would put the
+/// host's files into the image. So the file is opened beneath `source` with no link on the way
+/// (`openat2`), described from that descriptor, and a symlink is stored as a symlink.
+fn append_confined<W: Write>(
+    tar: &mut tar::Builder<W>,
+    source: &File,
+    relative: &Path,
+) -> std::io::Result<()> {
+    let node = File::from(open_beneath(source, relative, OFlag::O_PATH)?);
+    let meta = node.metadata()?;
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+    let kind = meta.file_type();
+    if kind.is_file() {
+        // Reopening the descriptor's magic link opens that very inode, wherever it has moved.
+        let file = File::open(format!("/proc/self/fd/{}", node.as_raw_fd()))?;
+        header.set_size(meta.len());
+        tar.append_data(&mut header, relative, file.take(meta.len()))
+    } else if kind.is_symlink() {
+        let target = nix::fcntl::readlinkat(Some(node.as_raw_fd()), "")?;
+        header.set_size(0);
+        tar.append_link(&mut header, relative, target)
+    } else {
+        if kind.is_char_device() || kind.is_block_device() {
+            let rdev = meta.rdev();
+            header.set_device_major(nix::sys::stat::major(rdev) as u32)?;
+            header.set_device_minor(nix::sys::stat::minor(rdev) as u32)?;
+        }
+        header.set_size(0);
+        tar.append_data(&mut header, relative, std::io::empty())
+    }
+}
+// ANCHOR_END: append_confined
 
 /// The bytes of the regular files below `dir`: the size of a container's layer.
 pub fn disk_usage(dir: &Path) -> u64 {
@@ -307,6 +383,88 @@ mod tests {
 
     fn lines(changes: &[Change]) -> Vec<String> {
         changes.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// The entries of a tarball: name, and content or link target.
+    fn entries(tar: &[u8]) -> Vec<(String, String)> {
+        let mut archive = tar::Archive::new(tar);
+        archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let name = e.path().unwrap().to_string_lossy().into_owned();
+                let mut text = String::new();
+                if let Some(link) = e.link_name().unwrap() {
+                    text = link.to_string_lossy().into_owned();
+                } else {
+                    std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+                }
+                (name, text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_layer_swapping_a_directory_for_a_symlink_cannot_put_host_files_in_the_tarball() {
+        // A running container's layer changes under `commit`: between the walk and the read, a
+        // directory can become a symlink to a host directory (and a file a symlink to a host file).
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("host");
+        write(&host.join("shadow"), "host secret");
+        let upper = dir.path().join("upper");
+        write(&upper.join("tmp/mine"), "mine");
+        std::os::unix::fs::symlink(&host, upper.join("etc")).unwrap();
+        std::os::unix::fs::symlink(host.join("shadow"), upper.join("file")).unwrap();
+        let added = |path: &str| Change {
+            path: path.into(),
+            kind: ChangeKind::Added,
+        };
+        let err = match write_tarball(
+            &[added("tmp/mine"), added("etc/shadow")],
+            &upper,
+            Vec::new(),
+        ) {
+            Ok(tar) => panic!("written: {:?}", entries(&tar)),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("etc/shadow"), "{err}");
+        let tar = write_tarball(
+            &[added("tmp"), added("tmp/mine"), added("file")],
+            &upper,
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            entries(&tar),
+            [
+                ("tmp".to_string(), String::new()),
+                ("tmp/mine".to_string(), "mine".to_string()),
+                (
+                    "file".to_string(),
+                    host.join("shadow").display().to_string()
+                ),
+            ],
+            "a symlink is stored as a symlink"
+        );
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_lists_nothing_of_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("host");
+        write(&host.join("host-secret-name"), "x");
+        let upper = dir.path().join("upper");
+        write(&upper.join("tmp/mine"), "mine");
+        std::os::unix::fs::symlink(&host, upper.join("etc")).unwrap();
+        let names = sorted_names(&upper, Path::new("tmp")).unwrap();
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["mine"]);
+        assert!(sorted_names(&upper, Path::new("etc")).is_err());
+        let err = sorted_names(&upper, Path::new("etc/sub"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("symlink"), "{err}");
+        assert_eq!(sorted_names(&upper, Path::new("")).unwrap().len(), 2);
     }
 
     #[test]

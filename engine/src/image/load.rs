@@ -8,11 +8,16 @@
 //! The tarball is unpacked (safely) into a staging directory first, because both formats need
 //! random access. Nothing in it is trusted: every blob is stored through the verifying path
 //! ([`super::Blobs::put`]), every layer is checked against the diff id its config lists, and a file
-//! named in `manifest.json` must lie inside the archive.
+//! named in `manifest.json` must lie inside the archive, a blob of an OCI layout must be a regular
+//! file reached without a symlink.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
 
 use oci_spec::image::{Arch, Descriptor, ImageIndex, ImageManifest, MediaType, Os};
 
@@ -37,8 +42,9 @@ pub struct Loaded {
 pub fn load(store: &ImageStore, tarball: impl Read) -> Result<Vec<Loaded>> {
     let staging = store.dir().join(format!(".tmp-load-{}", random_suffix()?));
     fs::create_dir(&staging).map_err(Error::io("create directory", &staging))?;
+    // The archive holds files, not a layer: its names are never read as whiteouts.
     let result =
-        archive::unpack_safely(tarball, &staging).and_then(|_| load_unpacked(store, &staging));
+        archive::unpack_files(tarball, &staging).and_then(|()| load_unpacked(store, &staging));
     let _ = fs::remove_dir_all(&staging);
     result
 }
@@ -149,15 +155,17 @@ fn pick_manifest(dir: &Path, entry: &Descriptor) -> Result<Digest> {
 
 /// Stores a blob of the archive's layout, verified against its name.
 fn copy_blob(store: &ImageStore, dir: &Path, digest: &Digest) -> Result<()> {
-    let file = File::open(blob_path(dir, digest))
-        .map_err(|_| Error::Archive(format!("the archive lacks blob {digest}")))?;
-    store.put_blob(file, Some(digest)).map(|_| ())
+    store
+        .put_blob(open_blob(dir, digest)?, Some(digest))
+        .map(|_| ())
 }
 
 /// Reads a blob of the archive's layout, checking it against its digest.
 fn read_blob(dir: &Path, digest: &Digest) -> Result<Vec<u8>> {
-    let bytes = fs::read(blob_path(dir, digest))
-        .map_err(|_| Error::Archive(format!("the archive lacks blob {digest}")))?;
+    let mut bytes = Vec::new();
+    open_blob(dir, digest)?
+        .read_to_end(&mut bytes)
+        .map_err(Error::io("read", blob_path(dir, digest)))?;
     let actual = digest::sha256(&bytes);
     if &actual != digest {
         return Err(Error::Corrupt(format!(
@@ -166,6 +174,39 @@ fn read_blob(dir: &Path, digest: &Digest) -> Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+// ANCHOR: open_blob
+/// Opens a blob of the unpacked layout: a regular file reached without any symlink. A symlink
+/// there (`blobs/sha256/<hex> -> /etc/shadow`, or `blobs -> /some/host/dir`) would store a host
+/// file as the blob whenever the attacker knows its digest — the archive must carry its bytes.
+fn open_blob(dir: &Path, digest: &Digest) -> Result<File> {
+    let refused = |why: &str| Error::Archive(format!("refusing blob {digest}: {why}"));
+    let relative = blob_path(Path::new(""), digest);
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let base = File::open(dir).map_err(Error::io("open", dir))?;
+    let fd = match openat2(base.as_raw_fd(), &relative, how) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => {
+            return Err(Error::Archive(format!("the archive lacks blob {digest}")))
+        }
+        Err(Errno::ELOOP | Errno::EXDEV) => {
+            return Err(refused("it is a symlink, or lies below one"))
+        }
+        Err(e) => return Err(refused(&e.desc().to_lowercase())),
+    };
+    // SAFETY: openat2 returned a new descriptor that nothing else owns.
+    let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    let meta = file
+        .metadata()
+        .map_err(Error::io("stat", dir.join(&relative)))?;
+    if !meta.is_file() {
+        return Err(refused("it is not a regular file"));
+    }
+    Ok(file)
+}
+// ANCHOR_END: open_blob
 
 fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
     dir.join("blobs")

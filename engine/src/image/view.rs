@@ -14,13 +14,16 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, Metadata};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use nix::sys::stat::{makedev, mknod, utimensat, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 
 use super::whiteout;
 use crate::{Error, Result};
+
+/// How many symlinks [`LayeredView::resolve`] follows, as the kernel does at most.
+pub const MAX_SYMLINKS: usize = 40;
 
 /// A read-only merged view of layer directories, uppermost first.
 #[derive(Debug, Clone)]
@@ -78,6 +81,51 @@ impl LayeredView {
         None
     }
     // ANCHOR_END: lookup
+
+    // ANCHOR: resolve
+    /// The file at `path` as a process chrooted into the merged view would open it: a symlink at
+    /// any component is followed *inside* the view (an absolute target starts again at its root,
+    /// and `..` stops there), never on the host, where the layer's link would lead. `None` when
+    /// absent, deleted, or after [`MAX_SYMLINKS`] links.
+    pub fn resolve(&self, path: &Path) -> Option<Found> {
+        // What is left to walk, next part last; `None` stands for `..`.
+        let mut pending: Vec<Option<OsString>> = Vec::new();
+        let push = |pending: &mut Vec<Option<OsString>>, path: &Path| {
+            for part in path.components().rev() {
+                match part {
+                    Component::Normal(name) => pending.push(Some(name.to_os_string())),
+                    Component::ParentDir => pending.push(None),
+                    Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                }
+            }
+        };
+        push(&mut pending, path);
+        let mut resolved = PathBuf::new(); // a path of the view without any symlink in it
+        let mut followed = 0;
+        while let Some(part) = pending.pop() {
+            let Some(name) = part else {
+                resolved.pop();
+                continue;
+            };
+            let candidate = resolved.join(name);
+            let found = self.lookup(&candidate)?;
+            if !found.meta.file_type().is_symlink() {
+                resolved = candidate;
+                continue;
+            }
+            followed += 1;
+            if followed > MAX_SYMLINKS {
+                return None;
+            }
+            let target = fs::read_link(&found.path).ok()?;
+            if target.is_absolute() {
+                resolved = PathBuf::new();
+            }
+            push(&mut pending, &target);
+        }
+        self.lookup(&resolved)
+    }
+    // ANCHOR_END: resolve
 
     /// The visible entries of the directory `relative`, by name.
     pub fn list(&self, relative: &Path) -> BTreeMap<OsString, Found> {
@@ -189,6 +237,36 @@ mod tests {
     fn read(view: &LayeredView, path: &str) -> Option<String> {
         view.lookup(Path::new(path))
             .map(|f| fs::read_to_string(f.path).unwrap())
+    }
+
+    #[test]
+    fn resolve_follows_symlinks_inside_the_view_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (upper, lower) = (dir.path().join("upper"), dir.path().join("lower"));
+        let host = dir.path().join("host-passwd");
+        write(&host, "host");
+        write(&lower.join("usr/lib/passwd"), "image");
+        fs::create_dir_all(upper.join("etc")).unwrap();
+        std::os::unix::fs::symlink("/usr/lib/passwd", upper.join("etc/passwd")).unwrap();
+        std::os::unix::fs::symlink(&host, upper.join("etc/evil")).unwrap();
+        std::os::unix::fs::symlink("../../../../..", upper.join("etc/up")).unwrap();
+        std::os::unix::fs::symlink("/usr", lower.join("u")).unwrap();
+        std::os::unix::fs::symlink("loop", upper.join("loop")).unwrap();
+        let view = LayeredView::new(vec![upper, lower]);
+        let text = |p: &str| {
+            view.resolve(Path::new(p))
+                .map(|f| fs::read_to_string(f.path).unwrap())
+        };
+        assert_eq!(text("etc/passwd").as_deref(), Some("image"));
+        assert_eq!(text("/u/lib/../lib/passwd").as_deref(), Some("image"));
+        assert_eq!(text("etc/up/usr/lib/passwd").as_deref(), Some("image"));
+        assert_eq!(
+            text("etc/evil"),
+            None,
+            "a link to a host path is looked up inside"
+        );
+        assert!(view.resolve(Path::new("loop")).is_none());
+        assert!(view.resolve(Path::new("/")).unwrap().meta.is_dir());
     }
 
     #[test]

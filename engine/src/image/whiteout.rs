@@ -38,16 +38,24 @@ pub enum TarName<'a> {
     Opaque,
 }
 
-/// Classifies a tar entry by its file name.
-pub fn classify(file_name: &OsStr) -> TarName<'_> {
+/// Classifies a tar entry by its file name. A whiteout must name one entry of its own directory:
+/// `.wh.` alone, `.wh..` (the directory itself: the whole layer, for an entry at its top) and
+/// `.wh...` (its parent: whatever holds the layer) are refused, and so is a name with a `/`.
+pub fn classify(file_name: &OsStr) -> Result<TarName<'_>> {
     let bytes = file_name.as_bytes();
     if bytes == OPAQUE.as_bytes() {
-        TarName::Opaque
-    } else if let Some(hidden) = bytes.strip_prefix(PREFIX.as_bytes()) {
-        TarName::Deletes(OsStr::from_bytes(hidden))
-    } else {
-        TarName::Plain
+        return Ok(TarName::Opaque);
     }
+    let Some(hidden) = bytes.strip_prefix(PREFIX.as_bytes()) else {
+        return Ok(TarName::Plain);
+    };
+    if matches!(hidden, b"" | b"." | b"..") || hidden.contains(&b'/') {
+        return Err(Error::Archive(format!(
+            "refusing whiteout {}: it names no file in its directory",
+            file_name.to_string_lossy()
+        )));
+    }
+    Ok(TarName::Deletes(OsStr::from_bytes(hidden)))
 }
 
 /// Whether a file is an OverlayFS whiteout (a character device with device number 0/0).
@@ -109,12 +117,45 @@ mod tests {
     #[test]
     fn tar_names_are_classified_by_their_prefix() {
         assert_eq!(
-            classify(OsStr::new(".wh.passwd")),
+            classify(OsStr::new(".wh.passwd")).unwrap(),
             TarName::Deletes(OsStr::new("passwd"))
         );
-        assert_eq!(classify(OsStr::new(".wh..wh..opq")), TarName::Opaque);
-        assert_eq!(classify(OsStr::new("passwd")), TarName::Plain);
-        assert_eq!(classify(OsStr::new("x.wh.y")), TarName::Plain);
+        assert_eq!(
+            classify(OsStr::new(".wh..wh..opq")).unwrap(),
+            TarName::Opaque
+        );
+        assert_eq!(classify(OsStr::new("passwd")).unwrap(), TarName::Plain);
+        assert_eq!(classify(OsStr::new("x.wh.y")).unwrap(), TarName::Plain);
+    }
+
+    #[test]
+    fn a_whiteout_naming_its_own_directory_or_its_parent_is_refused() {
+        for name in [".wh.", ".wh..", ".wh...", ".wh.a/b"] {
+            let err = classify(OsStr::new(name)).unwrap_err().to_string();
+            assert!(
+                err.contains("refusing whiteout") && err.contains(name),
+                "{err}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the name, a whiteout deletes one entry of its own directory, or is refused.
+        #[test]
+        fn a_whiteout_deletes_only_a_sibling(hidden in "[./a-z]{0,6}") {
+            let name = format!("{PREFIX}{hidden}");
+            let dir = Path::new("/layer/dir");
+            match classify(OsStr::new(&name)) {
+                Ok(TarName::Deletes(target)) => {
+                    let path = dir.join(target);
+                    proptest::prop_assert_eq!(path.parent(), Some(dir));
+                    proptest::prop_assert_eq!(path.file_name(), Some(target));
+                }
+                Ok(TarName::Opaque) => proptest::prop_assert_eq!(name.as_str(), OPAQUE),
+                Ok(TarName::Plain) => proptest::prop_assert!(false, "{name} is a whiteout"),
+                Err(_) => {}
+            }
+        }
     }
 
     #[test]

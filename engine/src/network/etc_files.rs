@@ -1,11 +1,16 @@
 //! The three files every container gets in /etc: `hostname`, `hosts` and `resolv.conf`.
 //!
-//! Docker writes them per container (and bind-mounts them) because the image cannot know the
-//! container's name or address. ferry writes them into the container's writable layer before its
-//! root filesystem is assembled, so the image's own files are shadowed, never changed.
+//! The image cannot know the container's name or address, so the engine writes them per container.
+//! Like Docker, ferry keeps them in the container's own directory (`containers/<id>/hostname`, …),
+//! which only the engine can reach, and the runtime bind-mounts them over the image's paths
+//! ([`MOUNTS`]). They are never written *inside* the root filesystem: a path there belongs to the
+//! container, which could have made `/etc/hostname` a symlink to a host file — and the engine, root
+//! on the host, would have overwritten that file at the next start.
 
-use std::fs;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
 use std::net::Ipv4Addr;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::error::{NetworkError, Result};
@@ -13,6 +18,13 @@ use super::error::{NetworkError, Result};
 /// Nameservers a container gets when the host only has local ones (a stub resolver on 127.0.0.53
 /// is unreachable from another network namespace). Docker falls back to the same two.
 const FALLBACK_NAMESERVERS: &[&str] = &["8.8.8.8", "8.8.4.4"];
+
+/// Each file: its name in the container's directory, and where it is mounted inside the container.
+pub const MOUNTS: [(&str, &str); 3] = [
+    ("hostname", "/etc/hostname"),
+    ("hosts", "/etc/hosts"),
+    ("resolv.conf", "/etc/resolv.conf"),
+];
 
 /// What goes into the container's /etc.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,19 +71,36 @@ impl EtcFiles {
         }
     }
 
-    /// Writes the three files into `etc` (created if missing).
-    pub fn write(&self, etc: &Path) -> Result<()> {
-        fs::create_dir_all(etc).map_err(NetworkError::io("create directory", etc))?;
-        for (name, text) in [
-            ("hostname", &self.hostname),
-            ("hosts", &self.hosts),
-            ("resolv.conf", &self.resolv_conf),
-        ] {
-            let path = etc.join(name);
-            fs::write(&path, text).map_err(NetworkError::io("write", &path))?;
+    /// Writes the three files into `dir`, the container's own directory (see [`MOUNTS`]), each
+    /// atomically: a container that is running keeps the file it has mounted, and a new start
+    /// mounts a whole new one.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        for ((name, _), text) in MOUNTS
+            .iter()
+            .zip([&self.hostname, &self.hosts, &self.resolv_conf])
+        {
+            write_atomically(&dir.join(name), text)?;
         }
         Ok(())
     }
+}
+
+/// Writes `text` to a new file beside `path` (never following a link there), then renames it over
+/// `path`. Readable by every user of the container, as Docker's are.
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = fs::remove_file(&tmp); // a start killed half-way left it
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)
+        .map_err(NetworkError::io("create", &tmp))?;
+    file.write_all(text.as_bytes())
+        .map_err(NetworkError::io("write", &tmp))?;
+    fs::rename(&tmp, path).map_err(NetworkError::io("rename", path))
 }
 
 /// The host's resolv.conf without loopback nameservers, which mean nothing in another network
@@ -133,11 +162,11 @@ mod tests {
     }
 
     #[test]
-    fn the_files_are_written_into_the_given_etc() {
+    fn the_files_are_written_into_the_given_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let etc = dir.path().join("etc");
+        let etc = dir.path();
         EtcFiles::for_container("box", None, &[], "nameserver 192.0.2.1\n")
-            .write(&etc)
+            .write(etc)
             .unwrap();
         assert_eq!(fs::read_to_string(etc.join("hostname")).unwrap(), "box\n");
         assert_eq!(
@@ -150,5 +179,26 @@ mod tests {
                 .contains("box"),
             "no address, no line for the container"
         );
+        assert_eq!(
+            fs::read_dir(etc).unwrap().count(),
+            3,
+            "no temporary file is left"
+        );
+    }
+
+    #[test]
+    fn a_symlink_in_the_directory_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "host\n").unwrap();
+        let files = dir.path().join("ctr");
+        fs::create_dir(&files).unwrap();
+        std::os::unix::fs::symlink(&victim, files.join("hostname")).unwrap();
+        std::os::unix::fs::symlink(&victim, files.join(".hosts.tmp")).unwrap();
+        EtcFiles::for_container("box", None, &[], "")
+            .write(&files)
+            .unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "host\n");
+        assert_eq!(fs::read_to_string(files.join("hostname")).unwrap(), "box\n");
     }
 }

@@ -7,14 +7,12 @@
 //! the container is created).
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 
 use super::endpoint::{attach, detach, peers, NetworkRequest};
 use super::etc_files::EtcFiles;
 use super::links;
 use super::ports::PortMapping;
 use super::store::{NetworkStore, DEFAULT_NETWORK};
-use crate::container::config::RootfsConfig;
 use crate::container::{store, Container, ContainerId, StateRoot, Status};
 use crate::runtime::NetworkMode;
 use crate::{Error, Result};
@@ -111,7 +109,7 @@ fn running_pid(target: &Container) -> Result<i32> {
 // ANCHOR: prepare
 /// The network part of the `prepare(pid)` hook: with a bridge network, attach the held PID 1
 /// (veth, address, route, published ports); in every mode, write its /etc/hostname, /etc/hosts
-/// and /etc/resolv.conf.
+/// and /etc/resolv.conf into its own directory — before the held child mounts them.
 pub fn attach_container(root: &StateRoot, container: &Container, pid: i32) -> Result<()> {
     let config = &container.record.config;
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -147,8 +145,8 @@ pub fn attach_container(root: &StateRoot, container: &Container, pid: i32) -> Re
             EtcFiles::for_container(&config.hostname, None::<Ipv4Addr>, &[], &host_resolv)
         }
     };
-    if let Some(etc) = etc_dir(container) {
-        files.write(&etc)?;
+    if let Some(dir) = container.etc_files_dir() {
+        files.write(dir)?;
     }
     Ok(())
 }
@@ -157,18 +155,6 @@ pub fn attach_container(root: &StateRoot, container: &Container, pid: i32) -> Re
 /// Undoes [`attach_container`]'s network part (safe to call when there is nothing to undo).
 pub fn detach_container(root: &StateRoot, id: &ContainerId) -> Result<()> {
     Ok(detach(root, id)?)
-}
-
-/// Where the container's /etc files go: its own writable layer, or its own copy of the image; never
-/// a root filesystem directory the user handed to `ferry run`, which ferry must not change.
-fn etc_dir(container: &Container) -> Option<PathBuf> {
-    match &container.record.config.rootfs {
-        RootfsConfig::Image { .. } => Some(container.upper_dir().join("etc")),
-        RootfsConfig::Directory { path } if path.starts_with(&container.dir) => {
-            Some(path.join("etc"))
-        }
-        RootfsConfig::Directory { .. } => None,
-    }
 }
 
 #[cfg(test)]

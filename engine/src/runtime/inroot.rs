@@ -88,28 +88,49 @@ pub fn mkdir_all_in_root(root: &OwnedFd, path: &Path) -> nix::Result<OwnedFd> {
     Ok(dir)
 }
 
-/// Creates an empty file at `path` inside the root (and its parent directories) unless something
-/// is there already — the mount point for a bind-mounted file.
+/// How many symlinks [`touch_in_root`] follows before giving up, as the kernel's own limit.
+const MAX_SYMLINKS: usize = 40;
+
+/// Makes sure there is something at `path` inside the root to mount a file onto — the mount point
+/// for a bind-mounted file: what is there is left as it is; where nothing is, an empty file is
+/// created (and its parent directories). Where `path` is a symlink leading nowhere (an image, or
+/// the container itself, may have made `/etc/hostname` one), the file it names is created, resolved
+/// inside the root as the container would resolve it, never on the host.
 pub fn touch_in_root(root: &OwnedFd, path: &Path) -> nix::Result<()> {
-    let rel = relative(path);
-    let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
-        return Err(Errno::EINVAL);
-    };
-    let parent = mkdir_all_in_root(root, parent)?;
-    let flags = OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    match nix::fcntl::openat(
-        Some(parent.as_raw_fd()),
-        name,
-        flags,
-        Mode::from_bits_truncate(0o644),
-    ) {
-        // SAFETY: openat returned a new descriptor that nothing else owns; closing it is all we do.
-        Ok(fd) => drop(unsafe { OwnedFd::from_raw_fd(fd) }),
-        // A symlink is there: leave it, the mount resolves it inside the root.
-        Err(Errno::ELOOP) | Err(Errno::EISDIR) => {}
-        Err(e) => return Err(e),
+    let mut path = relative(path);
+    for _ in 0..MAX_SYMLINKS {
+        match open_in_root(root, &path, OFlag::O_PATH, Mode::empty()) {
+            Ok(_) => return Ok(()),
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Err(Errno::EINVAL);
+        };
+        let parent_fd = mkdir_all_in_root(root, parent)?;
+        let flags = OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        match nix::fcntl::openat(
+            Some(parent_fd.as_raw_fd()),
+            name,
+            flags,
+            Mode::from_bits_truncate(0o644),
+        ) {
+            Ok(fd) => {
+                // SAFETY: openat returned a new descriptor that nothing else owns; closing it is
+                // all we do.
+                drop(unsafe { OwnedFd::from_raw_fd(fd) });
+                return Ok(());
+            }
+            // A dangling symlink: go on with the path it names, from the directory it is in (an
+            // absolute target replaces the path; `..` is resolved by the kernel, inside the root).
+            Err(Errno::ELOOP) => {
+                let target = nix::fcntl::readlinkat(Some(parent_fd.as_raw_fd()), name)?;
+                path = relative(&parent.join(target));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    Ok(())
+    Err(Errno::ELOOP)
 }
 
 /// The path under which a process can reach the file `fd` refers to, e.g. to mount onto exactly
@@ -181,5 +202,33 @@ mod tests {
         );
         touch_in_root(&root_fd, Path::new("/a/b/file")).unwrap();
         assert!(root.join("a/b/file").is_file());
+    }
+
+    #[test]
+    fn touch_creates_what_a_dangling_symlink_names_inside_the_root() {
+        let host = tempfile::tempdir().unwrap();
+        let root = host.path().join("root");
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        let victim = host.path().join("victim-dir/victim");
+        symlink(&victim, root.join("etc/hostname")).unwrap();
+        symlink("../run/hosts", root.join("etc/hosts")).unwrap();
+        symlink("/etc/loop", root.join("etc/loop")).unwrap();
+        let root_fd = open_root(&root).unwrap();
+        touch_in_root(&root_fd, Path::new("/etc/hostname")).unwrap();
+        assert!(!victim.exists(), "a file was created on the host");
+        let inside = root.join(victim.strip_prefix("/").unwrap());
+        assert!(inside.is_file(), "{inside:?}");
+        touch_in_root(&root_fd, Path::new("/etc/hosts")).unwrap();
+        assert!(root.join("run/hosts").is_file());
+        assert_eq!(
+            touch_in_root(&root_fd, Path::new("/etc/loop")),
+            Err(Errno::ELOOP)
+        );
+        std::fs::write(root.join("etc/resolv.conf"), b"kept").unwrap();
+        touch_in_root(&root_fd, Path::new("/etc/resolv.conf")).unwrap();
+        assert_eq!(
+            std::fs::read(root.join("etc/resolv.conf")).unwrap(),
+            b"kept"
+        );
     }
 }
