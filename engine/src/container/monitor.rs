@@ -85,8 +85,12 @@ fn claim(container: &mut Container) -> Result<Option<FileLock>> {
     let Some(lock) = FileLock::try_exclusive(&container.monitor_lock())? else {
         return Ok(None);
     };
-    container.record.state.manually_stopped = false;
-    container.record.save(&container.dir)?;
+    // A start clears an earlier `ferry stop`; a record that says nothing of one is not rewritten
+    // (each write costs an fsync, on the path of every `ferry run`).
+    if container.record.state.manually_stopped {
+        container.record.state.manually_stopped = false;
+        container.record.save(&container.dir)?;
+    }
     Ok(Some(lock))
 }
 // ANCHOR_END: claim
