@@ -98,7 +98,7 @@ impl SecurityConfig {
             .iter()
             .map(|d| parse_device(d))
             .collect::<Result<Vec<_>>>()?;
-        let config = SecurityConfig {
+        Ok(SecurityConfig {
             privileged: flags.privileged,
             cap_add: flags.cap_add.clone(),
             cap_drop: flags.cap_drop.clone(),
@@ -106,9 +106,7 @@ impl SecurityConfig {
             readonly_rootfs: flags.read_only,
             tmpfs,
             devices,
-        };
-        config.seccomp()?;
-        Ok(config)
+        })
     }
     // ANCHOR_END: parse
 
@@ -123,9 +121,9 @@ impl SecurityConfig {
     }
 
     /// The seccomp profile in effect. `--privileged` runs unconfined, as in Docker.
-    pub fn seccomp(&self) -> Result<SeccompChoice> {
+    pub fn seccomp(&self) -> SeccompChoice {
         if self.privileged {
-            return Ok(SeccompChoice::Unconfined);
+            return SeccompChoice::Unconfined;
         }
         let mut choice = SeccompChoice::Default;
         for opt in &self.security_opt {
@@ -136,7 +134,7 @@ impl SecurityConfig {
                 };
             }
         }
-        Ok(choice)
+        choice
     }
 
     // ANCHOR: runtime_security
@@ -154,7 +152,7 @@ impl SecurityConfig {
             &parse_caps(&self.cap_drop)?,
         );
         security.no_new_privileges = self.no_new_privileges();
-        match self.seccomp()? {
+        match self.seccomp() {
             SeccompChoice::Unconfined => Ok(security),
             SeccompChoice::Default => security.with_seccomp(&Profile::docker_default()),
             SeccompChoice::Profile(json) => security.with_seccomp(&Profile::from_json(&json)?),
@@ -303,7 +301,7 @@ mod tests {
         let security = config.security().unwrap();
         assert_eq!(security.capabilities.hex(), "00000000a80425fb");
         assert!(!security.no_new_privileges);
-        assert_eq!(config.seccomp().unwrap(), SeccompChoice::Default);
+        assert_eq!(config.seccomp(), SeccompChoice::Default);
     }
 
     #[test]
@@ -318,7 +316,7 @@ mod tests {
         let security = config.security().unwrap();
         assert_eq!(security.capabilities.names(), ["CAP_NET_BIND_SERVICE"]);
         assert!(security.no_new_privileges);
-        assert_eq!(config.seccomp().unwrap(), SeccompChoice::Unconfined);
+        assert_eq!(config.seccomp(), SeccompChoice::Unconfined);
     }
 
     #[test]
