@@ -261,11 +261,20 @@ struct LoopDevice(String);
 
 impl LoopDevice {
     fn attach(file: &Path) -> LoopDevice {
-        let out = std::process::Command::new("losetup")
-            .args(["-f", "--show"])
-            .arg(file)
-            .output()
-            .expect("losetup (util-linux) runs");
+        let losetup = || {
+            std::process::Command::new("losetup")
+                .args(["-f", "--show"])
+                .arg(file)
+                .output()
+                .expect("losetup (util-linux) runs")
+        };
+        let mut out = losetup();
+        if !out.status.success() {
+            // A machine that has not used a loop device yet (the test VM) may not have the
+            // driver loaded.
+            let _ = std::process::Command::new("modprobe").arg("loop").status();
+            out = losetup();
+        }
         assert!(out.status.success(), "losetup: {out:?}");
         LoopDevice(stdout(&out).trim().to_string())
     }
