@@ -452,7 +452,7 @@ fn start_once(root: &StateRoot, container: &mut Container, attach: Attach) -> Re
         }
     };
     let pid = spawned.pid;
-    let stopped_meanwhile = container.update(|record| {
+    let stopped_meanwhile = container.update_state(|record| {
         let state = &mut record.state;
         state.status = Status::Running;
         state.pid = Some(pid.as_raw());
@@ -512,7 +512,7 @@ fn record_exit(
 ) -> Result<Next> {
     let oom_killed = cgroup.oom_killed().unwrap_or(false);
     let _ = cgroup.remove();
-    container.update(|record| {
+    container.update_state(|record| {
         let state = &mut record.state;
         state.pid = None;
         state.exit_code = exit_code;

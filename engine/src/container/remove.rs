@@ -144,7 +144,7 @@ fn remove_anonymous_volumes(root: &StateRoot, container: &Container) -> Result<(
 /// Deletes a container that has just stopped, from its own monitor (`--rm`): no process is left
 /// to stop; its anonymous volumes go with it, as with Docker's `--rm`.
 pub fn delete_stopped(root: &StateRoot, container: &mut Container) -> Result<()> {
-    container.update(|record| {
+    container.update_state(|record| {
         record.state.status = Status::Removing;
         Ok(())
     })?;

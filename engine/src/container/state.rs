@@ -241,8 +241,25 @@ pub struct ContainerRecord {
 pub const RECORD_FILE: &str = "state.json";
 
 impl ContainerRecord {
-    /// Writes the record atomically (temp file, fsync, rename), so a reader never sees half of it.
+    /// Writes the record atomically (temp file, fsync, rename), so a reader never sees half of it
+    /// and it survives a crash of the machine: for what defines the container (its creation, its
+    /// name, its configuration).
     pub fn save(&self, dir: &Path) -> Result<()> {
+        self.write(dir, true)
+    }
+
+    // ANCHOR: save_state
+    /// Writes the record atomically (temp file, rename) but does not force it to disk: for a
+    /// change of the *state* of its processes (running, exited, being removed), as runc writes
+    /// its `state.json`. Such a state does not outlive a crash of the machine anyway — its
+    /// processes are gone, and the first command that reads the record repairs it (see
+    /// `repair`) — while every `fsync` costs a disk flush on the path of every `ferry run`.
+    pub fn save_state(&self, dir: &Path) -> Result<()> {
+        self.write(dir, false)
+    }
+    // ANCHOR_END: save_state
+
+    fn write(&self, dir: &Path, durable: bool) -> Result<()> {
         let path = dir.join(RECORD_FILE);
         let tmp = dir.join(".state.json.tmp");
         let json = serde_json::to_vec_pretty(self).expect("a container record serializes");
@@ -255,7 +272,9 @@ impl ContainerRecord {
                 .mode(0o600)
                 .open(&tmp)?;
             f.write_all(&json)?;
-            f.sync_all()?;
+            if durable {
+                f.sync_all()?;
+            }
             fs::rename(&tmp, &path)
         };
         write().map_err(Error::io("write", &path))

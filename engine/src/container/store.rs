@@ -109,10 +109,28 @@ impl Container {
         &mut self,
         change: impl FnOnce(&mut ContainerRecord) -> Result<T>,
     ) -> Result<T> {
+        self.change(change, ContainerRecord::save)
+    }
+
+    /// [`update`](Self::update) for a change of its processes' state only (started, exited,
+    /// being removed): written atomically, not forced to disk (see
+    /// [`ContainerRecord::save_state`]).
+    pub fn update_state<T>(
+        &mut self,
+        change: impl FnOnce(&mut ContainerRecord) -> Result<T>,
+    ) -> Result<T> {
+        self.change(change, ContainerRecord::save_state)
+    }
+
+    fn change<T>(
+        &mut self,
+        change: impl FnOnce(&mut ContainerRecord) -> Result<T>,
+        save: fn(&ContainerRecord, &Path) -> Result<()>,
+    ) -> Result<T> {
         let _lock = self.lock()?;
         let mut record = ContainerRecord::load(&self.dir)?;
         let result = change(&mut record)?;
-        record.save(&self.dir)?;
+        save(&record, &self.dir)?;
         self.record = record;
         Ok(result)
     }
