@@ -492,22 +492,40 @@ fn a_descriptor_of_the_host_cannot_be_the_working_directory() {
     if !can_run("a_descriptor_of_the_host_cannot_be_the_working_directory") {
         return;
     }
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
     let root = Root::new();
-    for fd in 3..=12 {
-        let workdir = format!("/proc/self/fd/{fd}");
-        let out = root.run(&[
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "-w",
-            &workdir,
-            "toolbox",
-            "pwd",
-        ]);
-        assert!(refused(&out), "-w {workdir} started: {out:?}");
-        assert_eq!(out.status.code(), Some(125), "{out:?}");
+    // The caller hands ferry a descriptor of a host directory (as a shell's `7</secret` would),
+    // and asks for it as the working directory: the runc CVE-2024-21626 shape.
+    let host = tempfile::tempdir().unwrap();
+    std::fs::write(host.path().join("secret"), "host secret\n").unwrap();
+    let dir = std::fs::File::open(host.path()).unwrap();
+    let fd = dir.as_raw_fd();
+    let mut cmd = root.spawnable();
+    cmd.args([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-w",
+        "/proc/self/fd/7",
+        "toolbox",
+        "cat",
+        "secret",
+    ]);
+    // SAFETY: between fork and exec, only dup2 (async-signal-safe) on descriptors we own.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(fd, 7) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
+    let out = cmd.output().unwrap();
+    assert!(!stdout(&out).contains("host secret"), "{out:?}");
+    assert_eq!(out.status.code(), Some(125), "{out:?}");
+    drop(dir);
 }
 
 // --- the image's own tricks -------------------------------------------------------------------
