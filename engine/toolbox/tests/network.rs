@@ -34,8 +34,13 @@ struct Server {
     port: u16,
 }
 
+/// Held from choosing a port until the server listens on it, so that two tests starting servers
+/// at once cannot be handed the same free port (and one test talk to the other's server).
+static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Server {
     fn start(dir: &TempDir) -> Server {
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         let port = free_port();
         let child = Command::new(toolbox())
             .args([
