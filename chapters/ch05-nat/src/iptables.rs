@@ -13,7 +13,7 @@ pub fn iptables(args: &[String]) -> Result<String> {
         .output()
         .map_err(|e| Error::Iptables {
             args: shown.clone(),
-            message: format!("cannot run iptables: {e}"),
+            message: cannot_run(&e),
         })?;
     if !output.status.success() {
         return Err(Error::Iptables {
@@ -22,6 +22,16 @@ pub fn iptables(args: &[String]) -> Result<String> {
         });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Why `iptables` could not be started; a missing program names the package that brings it.
+fn cannot_run(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            "iptables is not installed: `apt-get install iptables` (Debian's package)".to_string()
+        }
+        _ => format!("cannot run iptables: {e}"),
+    }
 }
 
 /// `sysctl -w net.ipv4.ip_forward=1`: without it the host drops packets between interfaces.
@@ -42,4 +52,20 @@ pub fn conntrack(port: u16) -> Result<Vec<String>> {
         .filter(|l| l.contains(" tcp ") && l.contains(&wanted))
         .map(str::to_string)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_iptables_names_the_package_to_install() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(
+            cannot_run(&missing),
+            "iptables is not installed: `apt-get install iptables` (Debian's package)"
+        );
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(cannot_run(&denied).starts_with("cannot run iptables: "));
+    }
 }
