@@ -111,13 +111,11 @@ impl SecurityConfig {
     // ANCHOR_END: parse
 
     /// `--security-opt no-new-privileges[=true]`.
+    /// (`parse` records the `:true` spelling as `=true`.)
     pub fn no_new_privileges(&self) -> bool {
-        self.security_opt.iter().any(|opt| {
-            matches!(
-                opt.as_str(),
-                "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true"
-            )
-        })
+        self.security_opt
+            .iter()
+            .any(|opt| matches!(opt.as_str(), "no-new-privileges" | "no-new-privileges=true"))
     }
 
     /// The seccomp profile in effect. `--privileged` runs unconfined, as in Docker.
@@ -317,6 +315,15 @@ mod tests {
         assert_eq!(security.capabilities.names(), ["CAP_NET_BIND_SERVICE"]);
         assert!(security.no_new_privileges);
         assert_eq!(config.seccomp(), SeccompChoice::Unconfined);
+        let colon = SecurityConfig::parse(&SecurityFlags {
+            security_opt: vec!["no-new-privileges:true".into()],
+            ..flags()
+        })
+        .unwrap();
+        assert!(
+            colon.security().unwrap().no_new_privileges,
+            "Docker's old spelling"
+        );
     }
 
     #[test]
